@@ -1,0 +1,89 @@
+package reconcile
+
+// Report is run.json: the machine-readable result of one run (spec §6).
+// Field names are a contract with the tests outside the repository.
+type Report struct {
+	AsOf          Date          `json:"as_of"`
+	Files         []FileResult  `json:"files"`
+	Lines         []ReportLine  `json:"lines"`
+	Discrepancies []Discrepancy `json:"discrepancies"`
+	RejectedRows  []RejectedRow `json:"rejected_rows"`
+	Mail          []MailResult  `json:"mail"`
+	Warnings      []string      `json:"warnings"`
+}
+
+// FileStatus is what became of one inbox file.
+type FileStatus string
+
+// File statuses.
+const (
+	Processed   FileStatus = "processed"
+	Duplicate   FileStatus = "duplicate"
+	Quarantined FileStatus = "quarantined"
+	Deferred    FileStatus = "deferred"
+)
+
+// FileResult is one inbox file in run.json.
+type FileResult struct {
+	Wholesaler string     `json:"wholesaler"`
+	Name       string     `json:"name"`
+	SHA256     string     `json:"sha256"`
+	Status     FileStatus `json:"status"`
+	Error      string     `json:"error"`
+}
+
+// ReportLine is one line in run.json.
+type ReportLine struct {
+	Wholesaler  string     `json:"wholesaler"`
+	Program     string     `json:"program"`
+	ResellerID  string     `json:"reseller_id"`
+	AmountCents Cents      `json:"amount_cents"`
+	ValidFrom   Date       `json:"valid_from"`
+	ValidUntil  Date       `json:"valid_until"`
+	Status      LineStatus `json:"status"`
+	Expiring    bool       `json:"expiring"`
+	Reason      string     `json:"reason"`
+}
+
+// RejectedRow is a row set aside, with where it is and why.
+type RejectedRow struct {
+	Wholesaler string `json:"wholesaler"`
+	File       string `json:"file"`
+	Sheet      string `json:"sheet"`
+	Row        int    `json:"row"`
+	Column     string `json:"column"`
+	Reason     string `json:"reason"`
+}
+
+// MailStatus is where a message stands.
+type MailStatus string
+
+// Mail statuses.
+const (
+	MailSent   MailStatus = "sent"
+	MailQueued MailStatus = "queued"
+	MailFailed MailStatus = "failed"
+)
+
+// MailResult is one message of the run in run.json.
+type MailResult struct {
+	Wholesaler string     `json:"wholesaler"`
+	Recipient  string     `json:"recipient"`
+	MessageID  string     `json:"message_id"`
+	Status     MailStatus `json:"status"`
+	Attempts   int        `json:"attempts"`
+	Error      string     `json:"error"`
+}
+
+// ReportLines turns an Outcome's lines into run.json lines.
+func ReportLines(changes []LineChange) []ReportLine {
+	out := make([]ReportLine, 0, len(changes))
+	for _, c := range changes {
+		out = append(out, ReportLine{
+			Wholesaler: c.Wholesaler, Program: c.Program, ResellerID: c.ResellerID,
+			AmountCents: c.Amount, ValidFrom: c.ValidFrom, ValidUntil: c.ValidUntil,
+			Status: c.Status, Expiring: c.Expiring, Reason: c.Reason,
+		})
+	}
+	return out
+}
