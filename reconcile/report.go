@@ -1,5 +1,7 @@
 package reconcile
 
+import "time"
+
 // Report is run.json: the machine-readable result of one run (spec §6).
 // Field names are a contract with the tests outside the repository.
 type Report struct {
@@ -86,4 +88,22 @@ func ReportLines(changes []LineChange) []ReportLine {
 		})
 	}
 	return out
+}
+
+// Message is one email of a run as the outbox keeps it: rendered once,
+// stored before any attempt, sent until a server accepts it.
+type Message struct {
+	// ID is the Message-ID (without angle brackets), stable for (run, recipient).
+	ID         string
+	RunID      string
+	Wholesaler string // empty for the program managers' message
+	Recipient  string
+	Subject    string
+	// EML is the whole RFC 5322 message, attachments included.
+	EML         []byte
+	Status      MailStatus
+	Attempts    int
+	LastError   string
+	NextAttempt time.Time
+	CreatedAt   time.Time
 }
