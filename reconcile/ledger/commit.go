@@ -1,0 +1,367 @@
+package ledger
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/encours/encours/reconcile"
+)
+
+// Run is one committed run.
+type Run struct {
+	ID         string
+	AsOf       reconcile.Date
+	StartedAt  time.Time
+	FinishedAt time.Time
+	// ScheduledAt is the daemon tick that started the run; zero for a run
+	// started by hand.
+	ScheduledAt time.Time
+	// Status is free text for people ("done" when empty at commit).
+	Status string
+}
+
+// FileRecord is one inbox file as a run leaves it.
+type FileRecord struct {
+	Wholesaler, Name, SHA256 string
+	Status                   reconcile.FileStatus
+	ArchivedPath             string
+}
+
+// Commit is everything one run changes in the ledger, written at once.
+type Commit struct {
+	Run Run
+	// Report is run.json, kept with the run.
+	Report []byte
+	// Lines are the run's line changes. A line with ID 0 is inserted (and
+	// Commit sets its ID in this slice); any other is updated unless its
+	// status is active. Every granted, increased, extended, expired or
+	// revoked line adds one history event.
+	Lines []reconcile.LineChange
+	// Seen are the orders to remember as seen.
+	Seen []reconcile.OrderKey
+	// Files are the run's inbox files; only processed ones are recorded
+	// (a duplicate is already there; quarantined and deferred files must be
+	// accepted when they come back).
+	Files []FileRecord
+	// Feeds are the wholesalers that delivered an export in this run; their
+	// last export date becomes Run.AsOf.
+	Feeds []string
+	// Outbox holds the run's rendered messages, queued for sending. A
+	// message whose ID is already stored is left as it is.
+	Outbox []reconcile.Message
+}
+
+// ErrAsOfBackwards is matched (errors.Is) by the error of a Commit whose
+// as-of precedes the last committed run's.
+var ErrAsOfBackwards = errors.New("as-of precedes the last committed run")
+
+// AsOfBackwardsError is the error of a Commit whose as-of precedes the last
+// committed run's; it matches ErrAsOfBackwards.
+type AsOfBackwardsError struct {
+	AsOf, Last reconcile.Date
+}
+
+func (e *AsOfBackwardsError) Error() string {
+	return fmt.Sprintf("as-of %s precedes %s, the as-of of the last committed run: pass --as-of %s or later",
+		e.AsOf, e.Last, e.Last)
+}
+
+// Is makes errors.Is(err, ErrAsOfBackwards) true.
+func (e *AsOfBackwardsError) Is(target error) bool { return target == ErrAsOfBackwards }
+
+// commitHook, when set by a test, runs between the stages of Commit; an
+// error from it aborts the commit as a crash would.
+var commitHook func(stage string) error
+
+func hook(stage string) error {
+	if commitHook == nil {
+		return nil
+	}
+	return commitHook(stage)
+}
+
+// eventStatus reports whether a line status is recorded in the history.
+func eventStatus(s reconcile.LineStatus) bool {
+	switch s {
+	case reconcile.Granted, reconcile.Increased, reconcile.Extended, reconcile.Ended, reconcile.Withdrawn:
+		return true
+	}
+	return false
+}
+
+// Commit writes a run in one transaction: all of it or, on any error or
+// cancellation, none of it.
+func (s *Store) Commit(ctx context.Context, c Commit) error {
+	if err := s.commit(ctx, c); err != nil {
+		var back *AsOfBackwardsError
+		if errors.As(err, &back) {
+			return err
+		}
+		return fmt.Errorf("commit run %s: %w", c.Run.ID, err)
+	}
+	return nil
+}
+
+func (s *Store) commit(ctx context.Context, c Commit) error {
+	r := c.Run
+	if r.ID == "" {
+		return errors.New("run has no id")
+	}
+	if r.AsOf.IsZero() {
+		return errors.New("run has no as-of date")
+	}
+	if r.Status == "" {
+		r.Status = "done"
+	}
+	at := r.FinishedAt
+	if at.IsZero() {
+		at = r.StartedAt
+	}
+	if at.IsZero() {
+		at = s.Now()
+	}
+
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+
+	var last sql.NullString
+	if err := tx.QueryRowContext(ctx, "SELECT max(as_of) FROM runs").Scan(&last); err != nil {
+		return err
+	}
+	if last.Valid {
+		l, err := parseDate(last.String)
+		if err != nil {
+			return err
+		}
+		if r.AsOf < l {
+			return &AsOfBackwardsError{AsOf: r.AsOf, Last: l}
+		}
+	}
+
+	asOf := r.AsOf.String()
+	if _, err := tx.ExecContext(ctx, `INSERT INTO runs (id, as_of, started_at, finished_at, scheduled_at, status, report)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		r.ID, asOf, fmtTime(r.StartedAt), fmtTime(at), nullTime(r.ScheduledAt), r.Status, c.Report); err != nil {
+		return fmt.Errorf("record run: %w", err)
+	}
+	if err := hook("run"); err != nil {
+		return err
+	}
+
+	newIDs, err := writeLines(ctx, tx, r.ID, fmtTime(at), c.Lines)
+	if err != nil {
+		return err
+	}
+	if err := hook("lines"); err != nil {
+		return err
+	}
+
+	if len(c.Seen) > 0 {
+		st, err := tx.PrepareContext(ctx, `INSERT INTO seen_orders (wholesaler, order_id, run_id) VALUES (?, ?, ?)
+			ON CONFLICT DO NOTHING`)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		for _, k := range c.Seen {
+			if _, err := st.ExecContext(ctx, k.Wholesaler, k.OrderID, r.ID); err != nil {
+				return fmt.Errorf("record seen order %s/%s: %w", k.Wholesaler, k.OrderID, err)
+			}
+		}
+	}
+	if err := hook("seen"); err != nil {
+		return err
+	}
+
+	// A processed file whose hash is already stored (the same bytes twice in
+	// one run) is the same content: keep the first record rather than fail.
+	fst, err := tx.PrepareContext(ctx, `INSERT INTO files (sha256, wholesaler, name, run_id, status, archived_path)
+		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`)
+	if err != nil {
+		return err
+	}
+	defer fst.Close()
+	for _, f := range c.Files {
+		if f.Status != reconcile.Processed {
+			continue
+		}
+		if f.SHA256 == "" {
+			return fmt.Errorf("processed file %s/%s has no sha256", f.Wholesaler, f.Name)
+		}
+		if _, err := fst.ExecContext(ctx, f.SHA256, f.Wholesaler, f.Name, r.ID, string(f.Status), f.ArchivedPath); err != nil {
+			return fmt.Errorf("record file %s/%s: %w", f.Wholesaler, f.Name, err)
+		}
+	}
+
+	for _, w := range c.Feeds {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO feeds (wholesaler, last_as_of) VALUES (?, ?)
+			ON CONFLICT (wholesaler) DO UPDATE SET last_as_of = excluded.last_as_of`, w, asOf); err != nil {
+			return fmt.Errorf("record feed %s: %w", w, err)
+		}
+	}
+	if err := hook("files"); err != nil {
+		return err
+	}
+
+	if len(c.Outbox) > 0 {
+		ost, err := tx.PrepareContext(ctx, `INSERT OR IGNORE INTO outbox
+			(message_id, run_id, wholesaler, recipient, subject, eml, status, attempts, last_error, next_attempt_at, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+		if err != nil {
+			return err
+		}
+		defer ost.Close()
+		for _, m := range c.Outbox {
+			if m.ID == "" {
+				return fmt.Errorf("message to %s has no id", m.Recipient)
+			}
+			created := m.CreatedAt
+			if created.IsZero() {
+				created = at
+			}
+			next := m.NextAttempt
+			if next.IsZero() {
+				next = created
+			}
+			status := m.Status
+			if status == "" {
+				status = reconcile.MailQueued
+			}
+			eml := m.EML
+			if eml == nil {
+				eml = []byte{}
+			}
+			if _, err := ost.ExecContext(ctx, m.ID, r.ID, m.Wholesaler, m.Recipient, m.Subject, eml,
+				string(status), m.Attempts, m.LastError, fmtTime(next), fmtTime(created)); err != nil {
+				return fmt.Errorf("queue message %s: %w", m.ID, err)
+			}
+		}
+	}
+	if err := hook("outbox"); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	// Only now do the new lines exist: a failed commit leaves c.Lines as
+	// the caller gave it, ready for a retry.
+	for i, id := range newIDs {
+		c.Lines[i].ID = id
+	}
+	return nil
+}
+
+// writeLines updates the changed lines first, then inserts the new ones, so
+// that a line that ends in this run frees its slot for a new line of the
+// same key in the same run. It returns the IDs of the inserted lines by
+// their index in lines.
+func writeLines(ctx context.Context, tx *sql.Tx, runID, at string, lines []reconcile.LineChange) (map[int]int64, error) {
+	if len(lines) == 0 {
+		return nil, nil
+	}
+	ev, err := tx.PrepareContext(ctx, `INSERT INTO line_events (line_id, run_id, status, amount_cents, valid_until, reason, at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return nil, err
+	}
+	defer ev.Close()
+	event := func(id int64, l reconcile.LineChange) error {
+		if !eventStatus(l.Status) {
+			return nil
+		}
+		_, err := ev.ExecContext(ctx, id, runID, string(l.Status), int64(l.Amount), l.ValidUntil.String(), l.Reason, at)
+		return err
+	}
+
+	up, err := tx.PrepareContext(ctx, `UPDATE lines SET amount_cents = ?, valid_from = ?, valid_until = ?, state = ?,
+		reason = ?, updated_run = ? WHERE id = ?`)
+	if err != nil {
+		return nil, err
+	}
+	defer up.Close()
+	for _, l := range lines {
+		if l.ID == 0 || l.Status == reconcile.Unchanged || l.Status == reconcile.Expiring {
+			continue
+		}
+		if err := checkLine(l); err != nil {
+			return nil, err
+		}
+		res, err := up.ExecContext(ctx, int64(l.Amount), l.ValidFrom.String(), l.ValidUntil.String(), string(l.State),
+			l.Reason, runID, l.ID)
+		if err != nil {
+			return nil, fmt.Errorf("update line %d %s: %w", l.ID, keyString(l.Line), err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return nil, err
+		} else if n != 1 {
+			return nil, fmt.Errorf("update line %d %s: no such line in the ledger", l.ID, keyString(l.Line))
+		}
+		if err := event(l.ID, l); err != nil {
+			return nil, fmt.Errorf("record history of line %d: %w", l.ID, err)
+		}
+	}
+
+	ins, err := tx.PrepareContext(ctx, `INSERT INTO lines (wholesaler, program, reseller_id, amount_cents, valid_from,
+		valid_until, state, reason, created_run, updated_run) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return nil, err
+	}
+	defer ins.Close()
+	ids := make(map[int]int64)
+	for i := range lines {
+		l := &lines[i]
+		if l.ID != 0 {
+			continue
+		}
+		if err := checkLine(*l); err != nil {
+			return nil, err
+		}
+		res, err := ins.ExecContext(ctx, l.Wholesaler, l.Program, l.ResellerID, int64(l.Amount), l.ValidFrom.String(),
+			l.ValidUntil.String(), string(l.State), l.Reason, runID, runID)
+		if err != nil {
+			if isConstraint(err) && l.State == reconcile.Valid {
+				return nil, fmt.Errorf("insert line %s: the ledger already holds a valid line for this wholesaler, program and reseller: %w",
+					keyString(l.Line), err)
+			}
+			return nil, fmt.Errorf("insert line %s: %w", keyString(l.Line), err)
+		}
+		id, err := res.LastInsertId()
+		if err != nil {
+			return nil, err
+		}
+		if err := event(id, *l); err != nil {
+			return nil, fmt.Errorf("record history of line %d: %w", id, err)
+		}
+		ids[i] = id
+	}
+	return ids, nil
+}
+
+func checkLine(l reconcile.LineChange) error {
+	switch l.State {
+	case reconcile.Valid, reconcile.Expired, reconcile.Revoked:
+	default:
+		return fmt.Errorf("line %s has unknown state %q", keyString(l.Line), l.State)
+	}
+	if l.ValidFrom.IsZero() || l.ValidUntil.IsZero() {
+		return fmt.Errorf("line %s has no validity dates", keyString(l.Line))
+	}
+	return nil
+}
+
+// isConstraint reports whether err is SQLite's constraint violation,
+// without importing the driver's error type.
+func isConstraint(err error) bool {
+	return strings.Contains(err.Error(), "constraint failed")
+}
+
+func keyString(l reconcile.Line) string {
+	return l.Wholesaler + "/" + l.Program + "/" + l.ResellerID
+}
