@@ -1,0 +1,369 @@
+package layout
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/encours/encours/reconcile"
+)
+
+// ReadOptions says where the rows come from and how to read what the sheet
+// cannot say itself.
+type ReadOptions struct {
+	// File is the export's file name, copied into rejected rows.
+	File string
+	// Date1904 is the workbook's date system, for serial dates.
+	Date1904 bool
+	// Location is the zone of dates and times typed without one; nil is UTC.
+	Location *time.Location
+	// OnRow, when set, receives every non-empty row under the header (data,
+	// totals and rejected rows alike) with its raw cells padded to the
+	// header's width, so that the caller can keep the original rows for
+	// annotation. The slice is the callee's to keep.
+	OnRow func(num int, cells []string)
+}
+
+// Accounts is what ReadAccounts read from an accounts sheet.
+type Accounts struct {
+	Rows     []reconcile.Account
+	Rejected []reconcile.RejectedRow
+	// Header is the header row as written in the file; HeaderRow its Excel
+	// row number.
+	Header    []string
+	HeaderRow int
+	// AppliedLineMapped reports whether the sheet has the applied_line
+	// column. A layout may map it while a file lacks it: that file then does
+	// not take part in the applied-line reconciliation, rather than reading
+	// as 0 for everyone.
+	AppliedLineMapped bool
+}
+
+// Orders is what ReadOrders read from an orders sheet.
+type Orders struct {
+	Rows      []reconcile.Order
+	Rejected  []reconcile.RejectedRow
+	Header    []string
+	HeaderRow int
+}
+
+// Built-in status words, before the layout's StatusValues.
+var builtinStatus = map[string][]string{
+	"active":     {"active", "actif", "ok"},
+	"terminated": {"terminated", "résilié", "resilie", "closed"},
+}
+
+// statusWords maps folded status words to statuses, and lists the accepted
+// words for messages.
+func (s Sheet) statusWords() (map[string]reconcile.Status, string) {
+	m := make(map[string]reconcile.Status)
+	var words []string
+	for _, k := range []struct {
+		key string
+		st  reconcile.Status
+	}{{"active", reconcile.Active}, {"terminated", reconcile.Terminated}} {
+		for _, w := range append(append([]string(nil), builtinStatus[k.key]...), s.StatusValues[k.key]...) {
+			n := normalize(w)
+			if _, dup := m[n]; n == "" || dup {
+				continue
+			}
+			m[n] = k.st
+			words = append(words, w)
+		}
+	}
+	return m, strings.Join(words, ", ")
+}
+
+// Examples shown in reasons, in the layout's own writing.
+func (l Layout) amountExample() string {
+	if l.Decimal == DecimalPoint {
+		return "12,340.00"
+	}
+	return "12 340,00"
+}
+
+func (l Layout) dateExample() string {
+	switch l.DateOrder {
+	case MDY:
+		return "06/30/2009"
+	case YMD:
+		return "2009-06-30"
+	}
+	return "30/06/2009"
+}
+
+// sheetReader holds what reading one sheet shares between rows.
+type sheetReader struct {
+	l       Layout
+	sheet   string
+	o       ReadOptions
+	cols    columns
+	h       header
+	rejects []reconcile.RejectedRow
+	// problems of the current row; the first names the column.
+	problemCol string
+	problems   []string
+}
+
+func (r *sheetReader) cell(cells []string, field int) string {
+	j := r.h.col[field]
+	if j < 0 || j >= len(cells) {
+		return ""
+	}
+	return trim(cells[j])
+}
+
+func (r *sheetReader) colName(field int) string {
+	return trim(r.h.cells[r.h.col[field]])
+}
+
+func (r *sheetReader) fail(field int, format string, args ...any) {
+	if len(r.problems) == 0 {
+		r.problemCol = r.colName(field)
+	}
+	r.problems = append(r.problems, fmt.Sprintf(format, args...))
+}
+
+// reject records the current row's problems, if any, and reports whether
+// there were.
+func (r *sheetReader) reject(num int) bool {
+	if len(r.problems) == 0 {
+		return false
+	}
+	r.rejects = append(r.rejects, reconcile.RejectedRow{
+		File: r.o.File, Sheet: r.sheet, Row: num,
+		Column: r.problemCol, Reason: strings.Join(r.problems, "; "),
+	})
+	r.problems = r.problems[:0]
+	return true
+}
+
+func (r *sheetReader) required(cells []string, field int) string {
+	v := r.cell(cells, field)
+	if v == "" {
+		r.fail(field, "%s is empty: fill it in", r.colName(field))
+	}
+	return v
+}
+
+func (r *sheetReader) amount(cells []string, field int, optional, nonNegative bool) reconcile.Cents {
+	j := r.h.col[field]
+	if j < 0 {
+		return 0
+	}
+	raw := ""
+	if j < len(cells) {
+		raw = cells[j]
+	}
+	if optional && trim(raw) == "" {
+		return 0
+	}
+	c, err := ParseAmount(raw, r.l.Decimal)
+	switch {
+	case err == nil:
+		if nonNegative && c < 0 {
+			r.fail(field, "%s %q is negative: it cannot be below 0", r.colName(field), trim(raw))
+		}
+	case errors.Is(err, ErrEmpty):
+		r.fail(field, "%s is empty: write the amount, 0 if none", r.colName(field))
+	case errors.Is(err, ErrAmountTooLarge):
+		r.fail(field, "%s %q is over 10 000 000 000 000 €: check the column", r.colName(field), trim(raw))
+	default:
+		r.fail(field, "%s %q is not an amount: write it like %s", r.colName(field), trim(raw), r.l.amountExample())
+	}
+	return c
+}
+
+func (r *sheetReader) dateTime(cells []string, field int) time.Time {
+	v := r.cell(cells, field)
+	if v == "" {
+		return time.Time{}
+	}
+	t, err := ParseDate(v, r.l.DateOrder, r.o.Date1904, r.o.Location)
+	if err != nil {
+		r.fail(field, "%s %q is not a date: write it like %s or %s 08:00", r.colName(field), v, r.l.dateExample(), r.l.dateExample())
+	}
+	return t
+}
+
+func (r *sheetReader) day(cells []string, field int) reconcile.Date {
+	v := r.cell(cells, field)
+	if v == "" {
+		r.fail(field, "%s is empty: write the date like %s", r.colName(field), r.l.dateExample())
+		return 0
+	}
+	d, err := ParseDay(v, r.l.DateOrder, r.o.Date1904)
+	if err != nil {
+		r.fail(field, "%s %q is not a date: write it like %s", r.colName(field), v, r.l.dateExample())
+	}
+	return d
+}
+
+// rows reads the header, then hands every data row to fn; empty and totals
+// rows are skipped.
+func (r *sheetReader) rows(src RowSource, required, optional []string, sheet Sheet, fn func(num int, cells []string)) error {
+	r.cols = sheet.compile(required, optional)
+	h, err := r.cols.findHeader(src)
+	if err != nil {
+		return r.sheetErr(err)
+	}
+	r.h = h
+	width := len(h.cells)
+	for src.Next() {
+		num, cells := src.Row()
+		if emptyRow(cells) {
+			continue
+		}
+		if r.o.OnRow != nil {
+			padded := make([]string, max(width, len(cells)))
+			copy(padded, cells)
+			r.o.OnRow(num, padded)
+		}
+		if totalsRow(cells) {
+			continue
+		}
+		fn(num, cells)
+	}
+	if err := src.Err(); err != nil {
+		return r.sheetErr(err)
+	}
+	return nil
+}
+
+func (r *sheetReader) sheetErr(err error) error {
+	name := r.sheet
+	if name == "" {
+		name = "first sheet"
+	} else {
+		name = fmt.Sprintf("sheet %q", name)
+	}
+	return fmt.Errorf("%s: %w", name, err)
+}
+
+func totalsRow(cells []string) bool {
+	for _, c := range cells {
+		if isTotal(c) {
+			return true
+		}
+	}
+	return false
+}
+
+// Field indexes, in the order of AccountFields then AccountOptionalFields.
+const (
+	aResellerID = iota
+	aName
+	aStatus
+	aInsuredLimit
+	aOutstanding
+	aSIREN
+	aAppliedLine
+)
+
+// ReadAccounts reads an accounts sheet from src; sheet is its name, for
+// messages. It returns an error, and the file should be quarantined, when the
+// required headers are missing, when no data row follows the header, or when
+// src fails. Bad rows do not stop it: they are returned in Rejected with a
+// reason, and the rest is read. Empty rows and totals rows are skipped.
+//
+// Reseller ids are trimmed of spaces (NBSP included) and otherwise compared
+// as written, case included: wholesalers' codes are case-sensitive keys.
+// A repeated reseller_id keeps the first accepted row.
+func (l Layout) ReadAccounts(src RowSource, sheet string, o ReadOptions) (Accounts, error) {
+	r := sheetReader{l: l, sheet: sheet, o: o}
+	status, words := l.Accounts.statusWords()
+	var out Accounts
+	seen := make(map[string]int)
+	err := r.rows(src, AccountFields, AccountOptionalFields, l.Accounts, func(num int, cells []string) {
+		a := reconcile.Account{Row: num}
+		a.ResellerID = r.cell(cells, aResellerID)
+		if a.ResellerID == "" {
+			r.fail(aResellerID, "%s is empty: every row needs the reseller's code", r.colName(aResellerID))
+		}
+		a.Name = r.cell(cells, aName)
+		if r.h.col[aSIREN] >= 0 {
+			a.SIREN = r.cell(cells, aSIREN)
+		}
+		if v := r.cell(cells, aStatus); v == "" {
+			r.fail(aStatus, "%s is empty: write one of %s", r.colName(aStatus), words)
+		} else if st, ok := status[normalize(v)]; ok {
+			a.Status = st
+		} else {
+			r.fail(aStatus, "%s %q is not a known status: write one of %s, or add it to status_values in config.yaml", r.colName(aStatus), v, words)
+		}
+		a.InsuredLimit = r.amount(cells, aInsuredLimit, false, true)
+		a.Outstanding = r.amount(cells, aOutstanding, false, true)
+		a.AppliedLine = r.amount(cells, aAppliedLine, true, true)
+		if len(r.problems) == 0 {
+			if kept, dup := seen[a.ResellerID]; dup {
+				r.fail(aResellerID, "%s %q already appears on row %d, which is kept: remove one of the two rows", r.colName(aResellerID), a.ResellerID, kept)
+			}
+		}
+		if r.reject(num) {
+			return
+		}
+		seen[a.ResellerID] = num
+		out.Rows = append(out.Rows, a)
+	})
+	out.Header, out.HeaderRow, out.Rejected = r.h.cells, r.h.row, r.rejects
+	if err != nil {
+		return out, err
+	}
+	out.AppliedLineMapped = r.h.col[aAppliedLine] >= 0
+	if len(out.Rows) == 0 && len(out.Rejected) == 0 {
+		return out, r.sheetErr(fmt.Errorf("%w (header on row %d): the accounts sheet must list every reseller; export it again", ErrNoRows, r.h.row))
+	}
+	return out, nil
+}
+
+// Field indexes, in the order of OrderFields then OrderOptionalFields.
+const (
+	oOrderID = iota
+	oResellerID
+	oDate
+	oProduct
+	oCategory
+	oAmount
+	oPayment
+	oAcceptedAt
+	oPaidAt
+)
+
+// ReadOrders reads an orders sheet from src, like ReadAccounts. An orders
+// sheet with a header and no rows is fine: that week brought no orders.
+// Several rows may share an order_id (one per order line). Orders for
+// resellers absent from the accounts, and orders dated after the run's
+// as-of date, are the caller's to reject.
+func (l Layout) ReadOrders(src RowSource, sheet string, o ReadOptions) (Orders, error) {
+	r := sheetReader{l: l, sheet: sheet, o: o}
+	var cfg Sheet
+	if l.Orders != nil {
+		cfg = *l.Orders
+	}
+	var out Orders
+	err := r.rows(src, OrderFields, OrderOptionalFields, cfg, func(num int, cells []string) {
+		od := reconcile.Order{File: o.File, Row: num}
+		od.OrderID = r.required(cells, oOrderID)
+		od.ResellerID = r.required(cells, oResellerID)
+		od.Date = r.day(cells, oDate)
+		od.Product = r.cell(cells, oProduct)
+		od.Category = r.cell(cells, oCategory)
+		od.Amount = r.amount(cells, oAmount, false, false)
+		if r.h.col[oPayment] >= 0 {
+			od.Payment = r.cell(cells, oPayment)
+		}
+		if r.h.col[oAcceptedAt] >= 0 {
+			od.FinancingAcceptedAt = r.dateTime(cells, oAcceptedAt)
+		}
+		if r.h.col[oPaidAt] >= 0 {
+			od.FinancingPaidAt = r.dateTime(cells, oPaidAt)
+		}
+		if r.reject(num) {
+			return
+		}
+		out.Rows = append(out.Rows, od)
+	})
+	out.Header, out.HeaderRow, out.Rejected = r.h.cells, r.h.row, r.rejects
+	return out, err
+}
