@@ -1,0 +1,396 @@
+// Package xlsx reads exports and writes the annotated workbooks; it is the
+// only importer of excelize.
+package xlsx
+
+import (
+	"archive/zip"
+	"bytes"
+	"compress/flate"
+	"hash/crc32"
+	"io"
+	"io/fs"
+	"sort"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/encours/encours/reconcile"
+)
+
+// Wholesaler is what a workbook needs to know of a configured wholesaler.
+type Wholesaler struct {
+	ID, Name string
+	// Language is "fr" or "en"; anything else is written in French.
+	Language string
+}
+
+// Program names a program for people; workbooks show Name, never the id.
+type Program struct{ ID, Name string }
+
+// SourceRow is one data row of a wholesaler's accounts sheet exactly as it
+// sent it: raw cell text, in its column order.
+type SourceRow struct {
+	// Num is the Excel row number (1-based) in the wholesaler's sheet.
+	Num   int
+	Cells []string
+	// ResellerID and ResellerName are the row's reseller_id and
+	// reseller_name as the layout read them (trimmed, normalised); empty
+	// when unreadable. They tie the row to its lines.
+	ResellerID, ResellerName string
+}
+
+// AccountsSheet is a wholesaler's accounts sheet as it sent it.
+type AccountsSheet struct {
+	File, Sheet string
+	Header      []string
+	// HeaderRow is the Excel row number of Header (1 when zero).
+	HeaderRow int
+	// Rows are in ascending Num order, each Num above HeaderRow.
+	Rows []SourceRow
+}
+
+// largeSheet is the number of lines above which notes go only where they
+// carry news: excelize keeps every note in memory and adding one costs time
+// proportional to the notes already there.
+const largeSheet = 10000
+
+// lang holds every word a workbook shows, in one language.
+type lang struct {
+	code                                   string
+	lines, accounts, discrepancies, reject string
+	lineHeader                             []string
+	accountDecision                        []string
+	discHeader                             []string
+	rejectHeader                           []string
+	status                                 map[reconcile.LineStatus]string
+	kind                                   map[reconcile.DiscrepancyKind]string
+	noLines, noAccounts, noDisc, noReject  string
+	rejected                               string
+	sourceFile                             string
+	amountFmt, dateFmt                     string
+}
+
+var french = lang{
+	code:  "fr",
+	lines: "Lignes", accounts: "Comptes", discrepancies: "Écarts", reject: "Lignes rejetées",
+	lineHeader:      []string{"Code revendeur", "Raison sociale", "Programme", "Montant", "Valable du", "Valable jusqu'au", "Statut", "Motif"},
+	accountDecision: []string{"Programme", "Décision", "Montant de la ligne", "Valable jusqu'au", "Motif"},
+	discHeader:      []string{"Écart", "Code revendeur", "Raison sociale", "Programme", "N° commande", "Attendu (éditeur)", "Appliqué (grossiste)", "Différence", "Heures"},
+	rejectHeader:    []string{"Fichier", "Feuille", "Ligne", "Colonne", "Motif"},
+	status: map[reconcile.LineStatus]string{
+		reconcile.Granted: "accordée", reconcile.Increased: "relevée", reconcile.Extended: "prolongée",
+		reconcile.Unchanged: "active", reconcile.Expiring: "à échéance", reconcile.Ended: "expirée",
+		reconcile.Withdrawn: "révoquée",
+	},
+	kind: map[reconcile.DiscrepancyKind]string{
+		reconcile.OverApplied:      "ligne appliquée supérieure à la ligne accordée",
+		reconcile.UnderApplied:     "ligne appliquée inférieure à la ligne accordée",
+		reconcile.MissingAccount:   "compte absent de l'export",
+		reconcile.FinancingLate:    "financement payé hors délai",
+		reconcile.FinancingOverdue: "financement non payé dans le délai",
+	},
+	noLines:    "Aucune ligne de crédit pour ce grossiste.",
+	noAccounts: "Aucun export reçu pour cette exécution.",
+	noDisc:     "Aucun écart.",
+	noReject:   "Aucune ligne rejetée.",
+	rejected:   "rejetée",
+	sourceFile: "Fichier : %s — feuille : %s",
+	// Excel stores formats with "," for thousands and "." for decimals and
+	// renders them with the reader's locale: "12 340,00 €" in French.
+	amountFmt: `#,##0.00\ "€"`,
+	dateFmt:   "dd/mm/yyyy",
+}
+
+var english = lang{
+	code:  "en",
+	lines: "Lines", accounts: "Accounts", discrepancies: "Discrepancies", reject: "Rejected rows",
+	lineHeader:      []string{"Reseller ID", "Reseller name", "Program", "Amount", "Valid from", "Valid until", "Status", "Reason"},
+	accountDecision: []string{"Program", "Decision", "Line amount", "Valid until", "Reason"},
+	discHeader:      []string{"Discrepancy", "Reseller ID", "Reseller name", "Program", "Order", "Expected (vendor)", "Applied (wholesaler)", "Difference", "Hours"},
+	rejectHeader:    []string{"File", "Sheet", "Row", "Column", "Reason"},
+	status: map[reconcile.LineStatus]string{
+		reconcile.Granted: "granted", reconcile.Increased: "increased", reconcile.Extended: "extended",
+		reconcile.Unchanged: "active", reconcile.Expiring: "expiring", reconcile.Ended: "expired",
+		reconcile.Withdrawn: "revoked",
+	},
+	kind: map[reconcile.DiscrepancyKind]string{
+		reconcile.OverApplied:      "applied line above the granted line",
+		reconcile.UnderApplied:     "applied line below the granted line",
+		reconcile.MissingAccount:   "account missing from the export",
+		reconcile.FinancingLate:    "financing paid late",
+		reconcile.FinancingOverdue: "financing not paid in time",
+	},
+	noLines:    "None: no credit line for this wholesaler.",
+	noAccounts: "None: no export received in this run.",
+	noDisc:     "None: no discrepancies.",
+	noReject:   "None: no rejected rows.",
+	rejected:   "rejected",
+	sourceFile: "File: %s — sheet: %s",
+	amountFmt:  `"€"#,##0.00`,
+	dateFmt:    "d mmm yyyy",
+}
+
+func language(code string) lang {
+	if code == "en" {
+		return english
+	}
+	return french
+}
+
+// displayStatus is the status a person reads: an active line close to its
+// end is "expiring".
+func displayStatus(l reconcile.ReportLine) reconcile.LineStatus {
+	if l.Status == reconcile.Unchanged && l.Expiring {
+		return reconcile.Expiring
+	}
+	return l.Status
+}
+
+// inForce reports whether a line still backs the reseller after the run.
+func inForce(s reconcile.LineStatus) bool {
+	return s != reconcile.Ended && s != reconcile.Withdrawn
+}
+
+// statusFill is the fill colour per displayed status.
+var statusFill = map[reconcile.LineStatus]string{
+	reconcile.Granted:   "A9D08E", // green
+	reconcile.Increased: "E2EFDA", // light green
+	reconcile.Extended:  "BDD7EE", // blue
+	reconcile.Unchanged: "FFFFFF", // white
+	reconcile.Expiring:  "FFD966", // amber
+	reconcile.Ended:     "D9D9D9", // grey
+	reconcile.Withdrawn: "F4A6A6", // red
+}
+
+// rejectedFill marks rejected rows of the accounts sheet.
+const rejectedFill = "F4A6A6"
+
+// statusOrder fixes the order styles are created in, so style ids (and
+// the bytes of styles.xml) are the same from run to run.
+var statusOrder = []reconcile.LineStatus{
+	reconcile.Granted, reconcile.Increased, reconcile.Extended, reconcile.Unchanged,
+	reconcile.Expiring, reconcile.Ended, reconcile.Withdrawn,
+}
+
+// cellKind is what a cell holds, which decides its number format.
+type cellKind int
+
+const (
+	kText cellKind = iota
+	kAmount
+	kDate
+	kInt
+	nKinds
+)
+
+// styles holds the style ids of one workbook.
+type styles struct {
+	header int
+	plain  [nKinds]int
+	status map[reconcile.LineStatus][nKinds]int
+	reject [nKinds]int
+	title  int
+}
+
+func newStyles(f *excelize.File, l lang) (*styles, error) {
+	s := &styles{status: map[reconcile.LineStatus][nKinds]int{}}
+	var err error
+	mk := func(fill string, k cellKind) (int, error) {
+		st := &excelize.Style{}
+		switch k {
+		case kAmount:
+			st.CustomNumFmt = &l.amountFmt
+		case kDate:
+			st.CustomNumFmt = &l.dateFmt
+		case kInt:
+			st.NumFmt = 1 // "0"
+		}
+		if fill != "" {
+			st.Fill = excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{fill}}
+		}
+		return f.NewStyle(st)
+	}
+	if s.header, err = f.NewStyle(&excelize.Style{
+		Font:      &excelize.Font{Bold: true},
+		Fill:      excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"DDEBF7"}},
+		Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"},
+		Border:    []excelize.Border{{Type: "bottom", Color: "808080", Style: 1}},
+	}); err != nil {
+		return nil, err
+	}
+	if s.title, err = f.NewStyle(&excelize.Style{Font: &excelize.Font{Italic: true}}); err != nil {
+		return nil, err
+	}
+	for k := cellKind(0); k < nKinds; k++ {
+		if s.plain[k], err = mk("", k); err != nil {
+			return nil, err
+		}
+		if s.reject[k], err = mk(rejectedFill, k); err != nil {
+			return nil, err
+		}
+	}
+	for _, st := range statusOrder {
+		var ids [nKinds]int
+		for k := cellKind(0); k < nKinds; k++ {
+			if ids[k], err = mk(statusFill[st], k); err != nil {
+				return nil, err
+			}
+		}
+		s.status[st] = ids
+	}
+	return s, nil
+}
+
+// excelEpoch is day 0 of Excel's 1900 date system as excelize writes it
+// (serial 1 is 1900-01-01 only after the leap-year bug, which every date we
+// write is past).
+var excelEpoch = reconcile.DateOf(1899, time.December, 30)
+
+// serial returns d as an Excel date serial, or nil for an unset date so the
+// cell stays empty.
+func serial(d reconcile.Date) any {
+	if d.IsZero() {
+		return nil
+	}
+	return int64(d - excelEpoch)
+}
+
+// amount returns c as a cell value in euros. The float is only for the
+// cell: two decimals of a value below 2^53 cents are exact in the XML.
+func amount(c reconcile.Cents) any { return c.Float() }
+
+// text returns s as a string cell value. Untrusted text always goes
+// through here: a string value is never read as a formula, even "=1+1".
+func text(s string) any { return s }
+
+// cell is a styled stream cell.
+func cell(style int, v any) excelize.Cell { return excelize.Cell{StyleID: style, Value: v} }
+
+// newFile returns an empty workbook with fixed document properties, so the
+// same input gives the same bytes.
+func newFile(asOf reconcile.Date, title string) (*excelize.File, error) {
+	f := excelize.NewFile()
+	f.SetZipWriter(func(w io.Writer) excelize.ZipWriter { return &sortedZip{w: w} })
+	stamp := asOf.String() + "T00:00:00Z"
+	if asOf.IsZero() {
+		stamp = "2000-01-01T00:00:00Z"
+	}
+	err := f.SetDocProps(&excelize.DocProperties{
+		Created: stamp, Modified: stamp, Creator: "encours", LastModifiedBy: "encours",
+		Title: title, Language: "",
+	})
+	if err != nil {
+		_ = f.Close()
+		return nil, err
+	}
+	return f, nil
+}
+
+// finish writes f to w and closes it (removing excelize's temp files).
+func finish(f *excelize.File, w io.Writer) error {
+	err := f.Write(w)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// sortedZip is an excelize.ZipWriter that writes its entries sorted by
+// name when closed. excelize writes streamed sheets in map order, which
+// would make two runs on the same input differ in their bytes. Entries are
+// compressed as they come, so only compressed bytes wait in memory (excelize
+// builds the whole archive in memory anyway).
+type sortedZip struct {
+	w       io.Writer
+	entries []*zipEntry
+	cur     *zipEntry
+}
+
+type zipEntry struct {
+	name string
+	buf  bytes.Buffer
+	fw   *flate.Writer
+	crc  uint32
+	size uint64
+}
+
+func (e *zipEntry) Write(p []byte) (int, error) {
+	e.crc = crc32.Update(e.crc, crc32.IEEETable, p)
+	e.size += uint64(len(p))
+	return e.fw.Write(p)
+}
+
+func (z *sortedZip) Create(name string) (io.Writer, error) {
+	if err := z.closeCurrent(); err != nil {
+		return nil, err
+	}
+	e := &zipEntry{name: name}
+	fw, err := flate.NewWriter(&e.buf, 5)
+	if err != nil {
+		return nil, err
+	}
+	e.fw = fw
+	z.cur = e
+	z.entries = append(z.entries, e)
+	return e, nil
+}
+
+// AddFS adds every regular file of fsys; excelize does not call it when
+// writing a workbook, it is here to satisfy the interface.
+func (z *sortedZip) AddFS(fsys fs.FS) error {
+	return fs.WalkDir(fsys, ".", func(name string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := fs.ReadFile(fsys, name)
+		if err != nil {
+			return err
+		}
+		w, err := z.Create(name)
+		if err != nil {
+			return err
+		}
+		_, err = w.Write(b)
+		return err
+	})
+}
+
+func (z *sortedZip) closeCurrent() error {
+	if z.cur == nil {
+		return nil
+	}
+	err := z.cur.fw.Close()
+	z.cur = nil
+	return err
+}
+
+func (z *sortedZip) Close() error {
+	if err := z.closeCurrent(); err != nil {
+		return err
+	}
+	sort.SliceStable(z.entries, func(i, j int) bool { return zipRank(z.entries[i].name) < zipRank(z.entries[j].name) })
+	zw := zip.NewWriter(z.w)
+	for _, e := range z.entries {
+		w, err := zw.CreateRaw(&zip.FileHeader{
+			Name: e.name, Method: zip.Deflate, CRC32: e.crc,
+			CompressedSize64: uint64(e.buf.Len()), UncompressedSize64: e.size,
+		})
+		if err != nil {
+			return err
+		}
+		if _, err := e.buf.WriteTo(w); err != nil {
+			return err
+		}
+	}
+	z.entries = nil
+	return zw.Close()
+}
+
+// zipRank puts [Content_Types].xml first, as Office writes it, then the
+// rest by name.
+func zipRank(name string) string {
+	if name == "[Content_Types].xml" {
+		return ""
+	}
+	return name
+}

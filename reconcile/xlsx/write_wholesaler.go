@@ -1,0 +1,546 @@
+package xlsx
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/encours/encours/reconcile"
+)
+
+// WholesalerBook is everything one wholesaler's workbook shows: only its
+// own data.
+type WholesalerBook struct {
+	Wholesaler    Wholesaler
+	AsOf          reconcile.Date
+	Programs      []Program
+	Lines         []reconcile.ReportLine
+	Discrepancies []reconcile.Discrepancy
+	Rejected      []reconcile.RejectedRow
+	// Accounts are the accounts sheets of the files processed this run,
+	// oldest first; the last is the wholesaler's current state.
+	Accounts []AccountsSheet
+	Files    []reconcile.FileResult
+}
+
+// WriteWholesaler writes b as a workbook in the wholesaler's language:
+// its lines (status word and colour, amounts and dates as real numbers, a
+// note explaining each decision), its accounts sheets annotated with the
+// decisions, its discrepancies and its rejected rows.
+//
+// The Lines and Accounts sheets are streamed, so they may hold a million
+// rows. Above 10,000 lines, notes are attached only to lines whose status
+// is not "active" (what changed, expires or ended): excelize holds every
+// note in memory and slows with each one added, and an unchanged line's
+// reason is in its Reason column anyway.
+func WriteWholesaler(w io.Writer, b WholesalerBook) error {
+	l := language(b.Wholesaler.Language)
+	f, err := newFile(b.AsOf, b.Wholesaler.Name+" "+b.AsOf.String())
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	ww := &wholesalerWriter{f: f, b: b, l: l, programs: programNames(b.Programs)}
+	if err := ww.write(); err != nil {
+		return fmt.Errorf("write workbook of wholesaler %s: %w", b.Wholesaler.ID, err)
+	}
+	return finish(f, w)
+}
+
+type wholesalerWriter struct {
+	f        *excelize.File
+	b        WholesalerBook
+	l        lang
+	st       *styles
+	programs map[string]string
+	names    map[string]string // reseller id → name, from the accounts sheets
+}
+
+func programNames(ps []Program) map[string]string {
+	m := make(map[string]string, len(ps))
+	for _, p := range ps {
+		m[p.ID] = p.Name
+	}
+	return m
+}
+
+func (ww *wholesalerWriter) program(id string) string {
+	if n := ww.programs[id]; n != "" {
+		return n
+	}
+	return id
+}
+
+func (ww *wholesalerWriter) accountSheetNames() []string {
+	n := len(ww.b.Accounts)
+	if n <= 1 {
+		return []string{ww.l.accounts}
+	}
+	names := make([]string, n)
+	for i := range names {
+		names[i] = fmt.Sprintf("%s (%d)", ww.l.accounts, i+1)
+	}
+	return names
+}
+
+func (ww *wholesalerWriter) write() error {
+	f, l := ww.f, ww.l
+	if err := f.SetSheetName("Sheet1", l.lines); err != nil {
+		return err
+	}
+	accNames := ww.accountSheetNames()
+	for _, name := range append(append([]string{}, accNames...), l.discrepancies, l.reject) {
+		if _, err := f.NewSheet(name); err != nil {
+			return err
+		}
+	}
+	var err error
+	if ww.st, err = newStyles(f, l); err != nil {
+		return err
+	}
+	ww.names = map[string]string{}
+	for _, a := range ww.b.Accounts {
+		for _, r := range a.Rows {
+			if r.ResellerID != "" && r.ResellerName != "" {
+				ww.names[r.ResellerID] = r.ResellerName
+			}
+		}
+	}
+	if err := ww.writeLines(); err != nil {
+		return fmt.Errorf("sheet %s: %w", l.lines, err)
+	}
+	if len(ww.b.Accounts) == 0 {
+		if err := writeNone(f, accNames[0], l.noAccounts, ww.st); err != nil {
+			return err
+		}
+	}
+	for i, a := range ww.b.Accounts {
+		if err := ww.writeAccounts(accNames[i], a); err != nil {
+			return fmt.Errorf("sheet %s: %w", accNames[i], err)
+		}
+	}
+	if err := writeDiscrepancies(f, l, ww.st, l.discrepancies, "", ww.b.Discrepancies, ww.names, ww.program); err != nil {
+		return fmt.Errorf("sheet %s: %w", l.discrepancies, err)
+	}
+	if err := ww.writeRejected(); err != nil {
+		return fmt.Errorf("sheet %s: %w", l.reject, err)
+	}
+	f.SetActiveSheet(0)
+	return nil
+}
+
+// note is the text of a status cell's note: the decision and its figures.
+func (ww *wholesalerWriter) note(ln reconcile.ReportLine) string {
+	word := ww.l.status[displayStatus(ln)]
+	if ln.Reason == "" {
+		return ""
+	}
+	return word + " — " + ln.Reason
+}
+
+func (ww *wholesalerWriter) writeLines() error {
+	f, l, st, lines := ww.f, ww.l, ww.st, ww.b.Lines
+	sheet := l.lines
+	if len(lines) == 0 {
+		return writeNone(f, sheet, l.noLines, st)
+	}
+	last := len(lines) + 1
+	if err := f.AutoFilter(sheet, fmt.Sprintf("A1:H%d", last), nil); err != nil {
+		return err
+	}
+	// Notes go in before the stream starts: excelize cannot add them to a
+	// streamed sheet afterwards.
+	large := len(lines) > largeSheet
+	for i, ln := range lines {
+		if large && displayStatus(ln) == reconcile.Unchanged {
+			continue
+		}
+		txt := ww.note(ln)
+		if txt == "" {
+			continue
+		}
+		if err := f.AddComment(sheet, excelize.Comment{
+			Cell: fmt.Sprintf("G%d", i+2), Author: "encours", Text: txt, Width: 320, Height: 110,
+		}); err != nil {
+			return err
+		}
+	}
+	sw, err := f.NewStreamWriter(sheet)
+	if err != nil {
+		return err
+	}
+	if err := freezeHeader(sw, 1); err != nil {
+		return err
+	}
+	if err := setWidths(sw, 16, 32, 26, 16, 13, 15, 13, 90); err != nil {
+		return err
+	}
+	if err := sw.SetRow("A1", headerCells(st, l.lineHeader)); err != nil {
+		return err
+	}
+	row := make([]any, 8)
+	for i, ln := range lines {
+		s := st.status[displayStatus(ln)]
+		row[0] = cell(s[kText], text(ln.ResellerID))
+		row[1] = cell(s[kText], text(ww.names[ln.ResellerID]))
+		row[2] = cell(s[kText], text(ww.program(ln.Program)))
+		row[3] = cell(s[kAmount], amount(ln.AmountCents))
+		row[4] = cell(s[kDate], serial(ln.ValidFrom))
+		row[5] = cell(s[kDate], serial(ln.ValidUntil))
+		row[6] = cell(s[kText], l.status[displayStatus(ln)])
+		row[7] = cell(s[kText], text(ln.Reason))
+		if err := sw.SetRow(fmt.Sprintf("A%d", i+2), row); err != nil {
+			return err
+		}
+	}
+	return sw.Flush()
+}
+
+// decision is what the decision columns of one account row show.
+type decision struct {
+	program, word, reason string
+	amount                reconcile.Cents
+	until                 reconcile.Date
+	status                reconcile.LineStatus
+	hasAmount             bool
+}
+
+// decisions folds each reseller's lines into the decision columns. With
+// several lines (several programs), names and words are joined and the
+// amount is the sum of the lines still in force.
+func (ww *wholesalerWriter) decisions() map[string]decision {
+	by := map[string][]reconcile.ReportLine{}
+	for _, ln := range ww.b.Lines {
+		by[ln.ResellerID] = append(by[ln.ResellerID], ln)
+	}
+	out := make(map[string]decision, len(by))
+	for id, ls := range by {
+		if len(ls) == 1 {
+			ln := ls[0]
+			out[id] = decision{
+				program: ww.program(ln.Program), word: ww.l.status[displayStatus(ln)], reason: ln.Reason,
+				amount: ln.AmountCents, until: ln.ValidUntil, status: displayStatus(ln), hasAmount: true,
+			}
+			continue
+		}
+		var d decision
+		var progs, words, reasons []string
+		for _, ln := range ls {
+			progs = append(progs, ww.program(ln.Program))
+			words = append(words, ww.l.status[displayStatus(ln)])
+			reasons = append(reasons, ww.program(ln.Program)+" : "+ln.Reason)
+			if inForce(ln.Status) {
+				d.amount += ln.AmountCents
+				d.hasAmount = true
+				if ln.ValidUntil > d.until {
+					d.until = ln.ValidUntil
+				}
+			}
+		}
+		d.program, d.word, d.reason = strings.Join(progs, " / "), strings.Join(words, " / "), strings.Join(reasons, " | ")
+		d.status = displayStatus(ls[0])
+		out[id] = d
+	}
+	return out
+}
+
+func rejectKey(file, sheet string, row int) string {
+	return fmt.Sprintf("%s\x00%s\x00%d", file, sheet, row)
+}
+
+func (ww *wholesalerWriter) writeAccounts(sheet string, a AccountsSheet) error {
+	f, l, st := ww.f, ww.l, ww.st
+	rejected := map[string]reconcile.RejectedRow{}
+	for _, r := range ww.b.Rejected {
+		if r.File == a.File && r.Sheet == a.Sheet {
+			k := rejectKey(r.File, r.Sheet, r.Row)
+			if _, dup := rejected[k]; !dup {
+				rejected[k] = r
+			}
+		}
+	}
+	decisions := ww.decisions()
+	hr := a.HeaderRow
+	if hr < 1 {
+		hr = 1
+	}
+	width := len(a.Header)
+	for _, r := range a.Rows {
+		width = max(width, len(r.Cells))
+	}
+	ncol := width + len(l.accountDecision)
+	lastRow := hr
+	if n := len(a.Rows); n > 0 {
+		lastRow = max(hr, a.Rows[n-1].Num)
+	}
+	lastCol, err := excelize.ColumnNumberToName(ncol)
+	if err != nil {
+		return err
+	}
+	if err := f.AutoFilter(sheet, fmt.Sprintf("A%d:%s%d", hr, lastCol, lastRow), nil); err != nil {
+		return err
+	}
+	sw, err := f.NewStreamWriter(sheet)
+	if err != nil {
+		return err
+	}
+	if err := freezeHeader(sw, hr); err != nil {
+		return err
+	}
+	if width > 0 {
+		if err := sw.SetColWidth(1, width, 16); err != nil {
+			return err
+		}
+	}
+	for i, wd := range []float64{26, 18, 18, 15, 90} {
+		if err := sw.SetColWidth(width+1+i, width+1+i, wd); err != nil {
+			return err
+		}
+	}
+	if hr > 1 {
+		if err := sw.SetRow("A1", []any{cell(st.title, text(fmt.Sprintf(l.sourceFile, a.File, a.Sheet)))}); err != nil {
+			return err
+		}
+	}
+	head := make([]string, 0, ncol)
+	head = append(head, a.Header...)
+	for len(head) < width {
+		head = append(head, "")
+	}
+	head = append(head, l.accountDecision...)
+	if err := sw.SetRow(fmt.Sprintf("A%d", hr), headerCells(st, head)); err != nil {
+		return err
+	}
+	row := make([]any, ncol)
+	prev := hr
+	for _, r := range a.Rows {
+		if r.Num <= prev {
+			return fmt.Errorf("row %d of %s comes after row %d: rows must be in ascending order below the header", r.Num, a.File, prev)
+		}
+		prev = r.Num
+		clear(row)
+		styleOf := st.plain
+		rej, isRej := rejected[rejectKey(a.File, a.Sheet, r.Num)]
+		d, hasLine := decisions[r.ResellerID]
+		switch {
+		case isRej:
+			styleOf = st.reject
+		case hasLine && r.ResellerID != "":
+			styleOf = st.status[d.status]
+		}
+		for i := 0; i < width; i++ {
+			v := ""
+			if i < len(r.Cells) {
+				v = r.Cells[i]
+			}
+			row[i] = cell(styleOf[kText], text(v))
+		}
+		dc := row[width:]
+		switch {
+		case isRej:
+			reason := rej.Reason
+			if rej.Column != "" {
+				reason = rej.Column + " : " + rej.Reason
+			}
+			dc[0] = cell(styleOf[kText], "")
+			dc[1] = cell(styleOf[kText], l.rejected)
+			dc[2] = cell(styleOf[kAmount], nil)
+			dc[3] = cell(styleOf[kDate], nil)
+			dc[4] = cell(styleOf[kText], text(reason))
+		case hasLine && r.ResellerID != "":
+			dc[0] = cell(styleOf[kText], text(d.program))
+			dc[1] = cell(styleOf[kText], d.word)
+			if d.hasAmount {
+				dc[2] = cell(styleOf[kAmount], amount(d.amount))
+			}
+			dc[3] = cell(styleOf[kDate], serial(d.until))
+			dc[4] = cell(styleOf[kText], text(d.reason))
+		}
+		if err := sw.SetRow(fmt.Sprintf("A%d", r.Num), row); err != nil {
+			return err
+		}
+	}
+	return sw.Flush()
+}
+
+func (ww *wholesalerWriter) writeRejected() error {
+	f, l, st := ww.f, ww.l, ww.st
+	sheet := l.reject
+	if len(ww.b.Rejected) == 0 {
+		return writeNone(f, sheet, l.noReject, st)
+	}
+	if err := writeHeader(f, sheet, st, l.rejectHeader, []float64{36, 18, 8, 22, 80}); err != nil {
+		return err
+	}
+	for i, r := range ww.b.Rejected {
+		n := i + 2
+		if err := setRow(f, sheet, n, []any{
+			cell(st.plain[kText], text(r.File)), cell(st.plain[kText], text(r.Sheet)),
+			cell(st.plain[kInt], r.Row), cell(st.plain[kText], text(r.Column)),
+			cell(st.plain[kText], text(r.Reason)),
+		}); err != nil {
+			return err
+		}
+	}
+	return finishTable(f, sheet, len(l.rejectHeader), len(ww.b.Rejected)+1)
+}
+
+// writeDiscrepancies writes a discrepancies sheet; wholesalerCol, when not
+// empty, is the header of a leading wholesaler column (consolidated book).
+func writeDiscrepancies(f *excelize.File, l lang, st *styles, sheet, wholesalerCol string,
+	ds []reconcile.Discrepancy, names map[string]string, program func(string) string) error {
+	if len(ds) == 0 {
+		return writeNone(f, sheet, l.noDisc, st)
+	}
+	head := l.discHeader
+	widths := []float64{44, 16, 30, 26, 16, 18, 18, 16, 8}
+	if wholesalerCol != "" {
+		head = append([]string{wholesalerCol}, head...)
+		widths = append([]float64{18}, widths...)
+	}
+	if err := writeHeader(f, sheet, st, head, widths); err != nil {
+		return err
+	}
+	for i, d := range ds {
+		vals := []any{
+			cell(st.plain[kText], kindWord(l, d.Kind)),
+			cell(st.plain[kText], text(d.ResellerID)),
+			cell(st.plain[kText], text(names[d.ResellerID])),
+			cell(st.plain[kText], text(programOrEmpty(program, d.Program))),
+			cell(st.plain[kText], text(d.OrderID)),
+		}
+		switch d.Kind {
+		case reconcile.OverApplied, reconcile.UnderApplied:
+			vals = append(vals, cell(st.plain[kAmount], amount(d.ExpectedCents)),
+				cell(st.plain[kAmount], amount(d.ActualCents)),
+				cell(st.plain[kAmount], amount(d.ActualCents-d.ExpectedCents)), nil)
+		case reconcile.MissingAccount:
+			vals = append(vals, cell(st.plain[kAmount], amount(d.ExpectedCents)), nil, nil, nil)
+		default:
+			vals = append(vals, nil, nil, nil, cell(st.plain[kInt], d.Hours))
+		}
+		if wholesalerCol != "" {
+			vals = append([]any{cell(st.plain[kText], text(d.Wholesaler))}, vals...)
+		}
+		if err := setRow(f, sheet, i+2, vals); err != nil {
+			return err
+		}
+	}
+	return finishTable(f, sheet, len(head), len(ds)+1)
+}
+
+func programOrEmpty(program func(string) string, id string) string {
+	if id == "" {
+		return ""
+	}
+	return program(id)
+}
+
+func kindWord(l lang, k reconcile.DiscrepancyKind) string {
+	if w := l.kind[k]; w != "" {
+		return w
+	}
+	return string(k)
+}
+
+// writeNone makes an empty sheet say so in its first row.
+func writeNone(f *excelize.File, sheet, msg string, st *styles) error {
+	if err := f.SetCellStr(sheet, "A1", msg); err != nil {
+		return err
+	}
+	if err := f.SetCellStyle(sheet, "A1", "A1", st.title); err != nil {
+		return err
+	}
+	return f.SetColWidth(sheet, "A", "A", 60)
+}
+
+func headerCells(st *styles, head []string) []any {
+	out := make([]any, len(head))
+	for i, h := range head {
+		out[i] = cell(st.header, text(h))
+	}
+	return out
+}
+
+func freezeHeader(sw *excelize.StreamWriter, headerRow int) error {
+	cellRef := fmt.Sprintf("A%d", headerRow+1)
+	return sw.SetPanes(&excelize.Panes{
+		Freeze: true, YSplit: headerRow, TopLeftCell: cellRef, ActivePane: "bottomLeft",
+		Selection: []excelize.Selection{{SQRef: cellRef, ActiveCell: cellRef, Pane: "bottomLeft"}},
+	})
+}
+
+func setWidths(sw *excelize.StreamWriter, widths ...float64) error {
+	for i, w := range widths {
+		if err := sw.SetColWidth(i+1, i+1, w); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeHeader writes a header row and column widths on a normal
+// (non-streamed) sheet.
+func writeHeader(f *excelize.File, sheet string, st *styles, head []string, widths []float64) error {
+	if err := setRow(f, sheet, 1, headerCells(st, head)); err != nil {
+		return err
+	}
+	for i, w := range widths {
+		col, err := excelize.ColumnNumberToName(i + 1)
+		if err != nil {
+			return err
+		}
+		if err := f.SetColWidth(sheet, col, col, w); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// setRow writes styled cells on a normal sheet. Strings go through
+// SetCellStr, so no text ever becomes a formula.
+func setRow(f *excelize.File, sheet string, row int, vals []any) error {
+	for i, v := range vals {
+		c, ok := v.(excelize.Cell)
+		if !ok {
+			continue
+		}
+		ref, err := excelize.CoordinatesToCellName(i+1, row)
+		if err != nil {
+			return err
+		}
+		switch x := c.Value.(type) {
+		case nil:
+		case string:
+			err = f.SetCellStr(sheet, ref, x)
+		default:
+			err = f.SetCellValue(sheet, ref, x)
+		}
+		if err != nil {
+			return err
+		}
+		if c.StyleID != 0 {
+			if err := f.SetCellStyle(sheet, ref, ref, c.StyleID); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// finishTable freezes the header and filters a normal sheet's table.
+func finishTable(f *excelize.File, sheet string, ncol, lastRow int) error {
+	if err := f.SetPanes(sheet, &excelize.Panes{
+		Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft",
+		Selection: []excelize.Selection{{SQRef: "A2", ActiveCell: "A2", Pane: "bottomLeft"}},
+	}); err != nil {
+		return err
+	}
+	col, err := excelize.ColumnNumberToName(ncol)
+	if err != nil {
+		return err
+	}
+	return f.AutoFilter(sheet, fmt.Sprintf("A1:%s%d", col, lastRow), nil)
+}
