@@ -399,8 +399,8 @@ func (r *reader) address(n *yaml.Node, path, s string) (string, bool) {
 func (r *reader) addresses(n *yaml.Node, path string) []string {
 	list, _ := r.strings(n, path)
 	var out []string
-	for i, s := range list {
-		if a, ok := r.address(n, index(path, i), s); ok {
+	for _, it := range list {
+		if a, ok := r.address(it.n, index(path, it.i), it.s); ok {
 			out = append(out, a)
 		}
 	}
@@ -596,15 +596,15 @@ func (r *reader) sheet(n *yaml.Node, p string, required, optional []string, acco
 		}
 		aliases, _ := r.strings(vn, fp)
 		var clean []string
-		for i, a := range aliases {
-			a = strings.TrimSpace(a)
+		for _, it := range aliases {
+			a := strings.TrimSpace(it.s)
 			if a == "" {
-				r.errorf(vn, index(fp, i), "is an empty header; write the header text as it appears in the export")
+				r.errorf(it.n, index(fp, it.i), "is an empty header; write the header text as it appears in the export")
 				continue
 			}
 			key := foldSpace(a)
 			if other, dup := owner[key]; dup && other != field {
-				r.errorf(vn, index(fp, i), "header %q already stands for %s; one header cannot mean two fields", a, other)
+				r.errorf(it.n, index(fp, it.i), "header %q already stands for %s; one header cannot mean two fields", a, other)
 				continue
 			}
 			owner[key] = field
@@ -649,15 +649,15 @@ func (r *reader) sheet(n *yaml.Node, p string, required, optional []string, acco
 				continue
 			}
 			words, _ := r.strings(vn, sp)
-			for i, w := range words {
-				w = strings.TrimSpace(w)
+			for _, it := range words {
+				w := strings.TrimSpace(it.s)
 				if w == "" {
-					r.errorf(vn, index(sp, i), "is empty; write the status word as it appears in the export")
+					r.errorf(it.n, index(sp, it.i), "is empty; write the status word as it appears in the export")
 					continue
 				}
 				key := foldSpace(w)
 				if other, dup := seen[key]; dup && other != status {
-					r.errorf(vn, index(sp, i), "%q already means %s; a word cannot mean both statuses", w, other)
+					r.errorf(it.n, index(sp, it.i), "%q already means %s; a word cannot mean both statuses", w, other)
 					continue
 				}
 				seen[key] = status

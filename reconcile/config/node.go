@@ -129,17 +129,25 @@ func (r *reader) str(n *yaml.Node, path string) (string, bool) {
 	return n.Value, true
 }
 
-// strings reads a list of strings; a single string stands for a one-item list.
-func (r *reader) strings(n *yaml.Node, path string) ([]string, bool) {
+// item is one value of a list, with its node and position for messages.
+type item struct {
+	s string
+	n *yaml.Node
+	i int
+}
+
+// strings reads a list of strings; a single string stands for a one-item
+// list. Items that are not single values are reported and left out.
+func (r *reader) strings(n *yaml.Node, path string) ([]item, bool) {
 	n = deref(n)
 	if isNull(n) {
 		return nil, false
 	}
 	switch n.Kind {
 	case yaml.ScalarNode:
-		return []string{n.Value}, true
+		return []item{{n.Value, n, 0}}, true
 	case yaml.SequenceNode:
-		out := make([]string, 0, len(n.Content))
+		out := make([]item, 0, len(n.Content))
 		ok := true
 		for i, c := range n.Content {
 			c = deref(c)
@@ -154,7 +162,7 @@ func (r *reader) strings(n *yaml.Node, path string) ([]string, bool) {
 				ok = false
 				continue
 			}
-			out = append(out, c.Value)
+			out = append(out, item{c.Value, c, i})
 		}
 		return out, ok
 	}

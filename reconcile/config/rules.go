@@ -165,9 +165,10 @@ func (r *reader) program(n *yaml.Node, p string, ids []string) (reconcile.Progra
 		r.window(f, p, prog)
 	case reconcile.FinancingSLA:
 		vals, _ := r.strings(f.get("payment_values"), p+".payment_values")
-		for i, v := range vals {
-			if v = strings.TrimSpace(v); v == "" {
-				r.errorf(f.get("payment_values"), index(p+".payment_values", i), "is empty; write the payment word as it appears in the orders sheet")
+		for _, it := range vals {
+			v := strings.TrimSpace(it.s)
+			if v == "" {
+				r.errorf(it.n, index(p+".payment_values", it.i), "is empty; write the payment word as it appears in the orders sheet")
 				continue
 			}
 			prog.PaymentValues = append(prog.PaymentValues, v)
@@ -213,19 +214,19 @@ func (r *reader) programWholesalers(f fields, p string, n *yaml.Node, ids []stri
 		return nil
 	}
 	var out []string
-	for i, w := range list {
-		w = strings.TrimSpace(w)
+	for _, it := range list {
+		w, i := strings.TrimSpace(it.s), it.i
 		switch {
 		case w == "*":
 			if len(list) > 1 {
-				r.errorf(wn, index(wp, i), "\"*\" means all wholesalers and must stand alone")
+				r.errorf(it.n, index(wp, i), "\"*\" means all wholesalers and must stand alone")
 				continue
 			}
 		case !contains(ids, w):
-			r.errorf(wn, index(wp, i), "unknown wholesaler %q (configured: %s, or \"*\" for all)", w, strings.Join(ids, ", "))
+			r.errorf(it.n, index(wp, i), "unknown wholesaler %q (configured: %s, or \"*\" for all)", w, strings.Join(ids, ", "))
 			continue
 		case contains(out, w):
-			r.errorf(wn, index(wp, i), "%q is listed twice", w)
+			r.errorf(it.n, index(wp, i), "%q is listed twice", w)
 			continue
 		}
 		out = append(out, w)
@@ -300,9 +301,10 @@ func (r *reader) trigger(n *yaml.Node, p string, parent *yaml.Node) reconcile.Tr
 		kp := join(p, key)
 		list, _ := r.strings(f.get(key), kp)
 		var out []string
-		for i, w := range list {
-			if w = strings.TrimSpace(w); w == "" {
-				r.errorf(f.get(key), index(kp, i), "is empty; remove it or write a word")
+		for _, it := range list {
+			w := strings.TrimSpace(it.s)
+			if w == "" {
+				r.errorf(it.n, index(kp, it.i), "is empty; remove it or write a word")
 				continue
 			}
 			out = append(out, w)
