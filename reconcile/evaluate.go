@@ -435,7 +435,13 @@ func matchesPayment(payment string, values []string) bool {
 
 // reconcile is step 3 for one wholesaler, against the lines as they stand.
 func (e *evaluation) reconcile(f *Feed) {
-	sums := make(map[string]Cents)
+	n := 0
+	for i := range e.lines {
+		if l := &e.lines[i]; l.Wholesaler == f.Wholesaler && l.State == Valid {
+			n++
+		}
+	}
+	sums := make(map[string]Cents, n)
 	for i := range e.lines {
 		if l := &e.lines[i]; l.Wholesaler == f.Wholesaler && l.State == Valid {
 			sums[l.ResellerID] += l.Amount

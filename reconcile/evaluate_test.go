@@ -548,6 +548,14 @@ func TestEvaluate(t *testing.T) {
 			},
 		},
 		{
+			name: "input lines that are not valid are not the run's business",
+			in: func() Input {
+				l := held(1, "ingram", "p", "C1", Euros(100), "2009-01-01", "2009-12-31", "r")
+				l.State = Revoked
+				return input("2009-05-04").with(l)
+			}(),
+		},
+		{
 			name: "wholesaler not covered by a program gets no line",
 			in: input("2009-05-04", feed("techdata", []Account{account("C1", active, Euros(9000), Euros(20000))},
 				order("O-1", "C1", "2009-04-02", "Office Pro", "OEM", Euros(1200)))),
