@@ -286,6 +286,12 @@ func TestParseErrors(t *testing.T) {
 			[]string{"status_values.terminated[0]: \"OK\" already means active"}},
 		{"columns not mapping", wholesaler("", "", "[Id, Name]"), []string{"wholesalers[0].layout.accounts.columns: must be a mapping"}},
 		{"duplicate key", "timezone: UTC\ntimezone: UTC\n" + minimal, []string{"timezone: given twice"}},
+		{"empty path", "inbox: ''\n" + minimal, []string{"inbox: is empty; give a folder or file path"}},
+		{"two documents", minimal + "---\ntimezone: UTC\n", []string{"config.yaml: holds more than one YAML document"}},
+		{"list item not a value", "mail: {program_managers: [[a@b.example]]}\n" + minimal, []string{"mail.program_managers[0]: must be a single value, not a list"}},
+		{"null list item", "mail: {program_managers: [a@b.example, ~]}\n" + minimal, []string{"mail.program_managers[1]: is empty"}},
+		{"string for mapping", "limits: 100MiB\n" + minimal, []string{"limits: must be a mapping of keys to values (key: value), not \"100MiB\""}},
+		{"mapping for string", "timezone: {name: UTC}\n" + minimal, []string{"timezone: must be a single value, not a mapping"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -326,6 +332,35 @@ func TestErrorLine(t *testing.T) {
 	}
 	if e := es[0]; e.Line != 2 || e.Path != "schedule" || e.File != "config.yaml" || !strings.HasSuffix(e.Error(), "(line 2)") {
 		t.Errorf("error = %+v: %v", e, e)
+	}
+}
+
+func TestItemLine(t *testing.T) {
+	yaml := "mail:\n  program_managers:\n    - pm@vendor.example\n    - not an address\n" + minimal
+	_, err := Parse(strings.NewReader(yaml), "config.yaml")
+	var es Errors
+	if !errors.As(err, &es) || len(es) != 1 || es[0].Line != 4 || es[0].Path != "mail.program_managers[1]" {
+		t.Errorf("err = %v", err)
+	}
+}
+
+func TestAnchors(t *testing.T) {
+	yaml := `
+wholesalers:
+  - id: w1
+    layout: &l
+      decimal: point
+      accounts:
+        columns: {reseller_id: [Id], reseller_name: [Name], status: [Status], insured_limit: [Limit], outstanding: [Outstanding]}
+  - id: w2
+    layout: *l
+`
+	c, err := Parse(strings.NewReader(yaml), "config.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Wholesalers) != 2 || !reflect.DeepEqual(c.Wholesalers[0].Layout, c.Wholesalers[1].Layout) || c.Wholesalers[1].Layout.Decimal != "point" {
+		t.Errorf("wholesalers = %#v", c.Wholesalers)
 	}
 }
 

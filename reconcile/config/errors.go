@@ -57,12 +57,3 @@ func (es Errors) Unwrap() []error {
 	}
 	return out
 }
-
-// err returns es as an error, or nil when empty (a nil Errors in an error
-// interface would not compare equal to nil).
-func (es Errors) err() error {
-	if len(es) == 0 {
-		return nil
-	}
-	return es
-}
