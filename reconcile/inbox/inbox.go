@@ -179,11 +179,21 @@ func (in *Inbox) scanFolder(id string, now time.Time) ([]File, []string, error) 
 	}
 	// A wholesaler's folder itself may be a symbolic link (to a mounted
 	// share, say); only what is inside is not followed.
+	info, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, nil, nil
+	case err != nil:
+		return nil, nil, fmt.Errorf("inbox: looking at the folder of %s: %w", id, err)
+	case !info.IsDir():
+		return nil, []string{fmt.Sprintf("%s should be the folder of wholesaler %s but is a file; it was left alone: move it aside and create the folder", dir, id)}, nil
+	}
 	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrPermission) {
+		// One unreadable folder must not hold back the other wholesalers.
+		return nil, []string{fmt.Sprintf("folder %s could not be read (%v): its files were left for a later run; give encours read and write access to it", dir, err)}, nil
+	}
 	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, nil, nil
-		}
 		return nil, nil, fmt.Errorf("inbox: reading the folder of %s: %w", id, err)
 	}
 	var files []File

@@ -463,3 +463,85 @@ func TestConfinement(t *testing.T) {
 		t.Error("join let a path leave its root")
 	}
 }
+
+func TestScanWholesalerFolderForms(t *testing.T) {
+	in := newInbox(t)
+	old := t0.Add(-time.Hour)
+	// A wholesaler's folder may itself be a link to a mounted share.
+	share := filepath.Join(t.TempDir(), "share")
+	writeFile(t, filepath.Join(share, "e.xlsx"), "e", old)
+	if err := os.Symlink(share, filepath.Join(in.Root, "etc")); err != nil {
+		t.Fatal(err)
+	}
+	// A file where a folder should be is a warning, not a failed run.
+	writeFile(t, filepath.Join(in.Root, "actebis"), "oops", old)
+	s, err := in.Scan([]string{"actebis", "etc"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := names(s.Files); len(got) != 1 || got[0] != "etc/e.xlsx" {
+		t.Errorf("files = %v, want etc/e.xlsx", got)
+	}
+	if f := s.Files[0]; f.Path != filepath.Join(in.Root, "etc", "e.xlsx") {
+		t.Errorf("path = %s, want it under the inbox", f.Path)
+	}
+	if len(s.Warnings) != 1 || !strings.Contains(s.Warnings[0], "is a file") {
+		t.Errorf("warnings = %q", s.Warnings)
+	}
+}
+
+func TestScanUnreadableFolder(t *testing.T) {
+	if os.Geteuid() == 0 {
+		t.Skip("root reads every folder")
+	}
+	in := newInbox(t)
+	writeFile(t, filepath.Join(in.Root, "actebis", "a.xlsx"), "a", t0.Add(-time.Hour))
+	writeFile(t, filepath.Join(in.Root, "etc", "e.xlsx"), "e", t0.Add(-time.Hour))
+	locked := filepath.Join(in.Root, "actebis")
+	if err := os.Chmod(locked, 0); err != nil {
+		t.Fatal(err)
+	}
+	defer os.Chmod(locked, 0o750)
+	s, err := in.Scan([]string{"actebis", "etc"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := names(s.Files); len(got) != 1 || got[0] != "etc/e.xlsx" {
+		t.Errorf("files = %v", got)
+	}
+	if len(s.Warnings) != 1 || !strings.Contains(s.Warnings[0], locked) {
+		t.Errorf("warnings = %q", s.Warnings)
+	}
+}
+
+func TestArchiveAcrossFileSystems(t *testing.T) {
+	// /dev/shm is often another file system than the temp dir: then the
+	// rename fails with EXDEV and Archive copies.
+	shm, err := os.MkdirTemp("/dev/shm", "encours-test-")
+	if err != nil {
+		t.Skip("no /dev/shm")
+	}
+	defer os.RemoveAll(shm)
+	in := newInbox(t)
+	a, errA := os.Stat(in.Root)
+	b, errB := os.Stat(shm)
+	if errA != nil || errB != nil || sameDevice(a, b) {
+		t.Skip("the temp dir and /dev/shm are on one file system")
+	}
+	in.DataDir = shm
+	mtime := t0.Add(-time.Hour)
+	src := filepath.Join(in.Root, "actebis", "export.xlsx")
+	writeFile(t, src, "content", mtime)
+	f := scanOne(t, in, "actebis")
+	p, err := in.Archive(f, reconcile.MustDate("2009-05-04"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := os.Stat(p); err != nil || got.Size() != 7 || !got.ModTime().Equal(mtime) {
+		t.Errorf("archived copy = %v, %v", got, err)
+	}
+	if _, err := os.Stat(src); !errors.Is(err, os.ErrNotExist) {
+		t.Error("the inbox file was not removed after the copy")
+	}
+	assertNoTemp(t, shm)
+}
