@@ -294,7 +294,7 @@ func textCents(t string, dec byte, buf []byte) (reconcile.Cents, error) {
 			i++
 		default:
 			n := thousandsSep(t[i:], dec)
-			if n == 0 || point >= 0 || run == 0 || (groups == 0 && run > 3) || (groups > 0 && run != 3) {
+			if n == 0 || point >= 0 || run == 0 || (groups == 0 && (run > 3 || buf[0] == '0')) || (groups > 0 && run != 3) {
 				return 0, ErrNotAmount
 			}
 			groups++
