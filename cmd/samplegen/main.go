@@ -203,7 +203,7 @@ func (b *book) build() (*excelize.File, error) {
 			case nil:
 				return nil
 			case money:
-				if err := f.SetCellFloat(s.name, cell, float64(x)/100, 2, 64); err != nil {
+				if err := f.SetCellFloat(s.name, cell, float64(x)/100, -1, 64); err != nil {
 					return err
 				}
 				return f.SetCellStyle(s.name, cell, cell, mStyle)
