@@ -1,0 +1,92 @@
+package notify
+
+import (
+	"fmt"
+
+	"github.com/encours/encours/reconcile"
+)
+
+// Summary is what one email reports. For a wholesaler's email the caller
+// passes only that wholesaler's data, and Render checks it: nothing of one
+// wholesaler may ever reach another. For the program managers' email
+// (RenderManagers) Wholesaler is empty and the data covers every wholesaler.
+type Summary struct {
+	// RunID identifies the run; with the audience and the recipient it
+	// makes the Message-ID, so rendering the same run again gives the same IDs.
+	RunID string
+	AsOf  reconcile.Date
+	// Language is "fr" or "en"; anything else is French.
+	Language string
+	// Vendor names the vendor in the subject ("Encours Microsoft — …");
+	// empty gives a generic subject.
+	Vendor         string
+	Wholesaler     string
+	WholesalerName string
+	// Received says whether the wholesaler's export arrived this run; when
+	// false the email says so. Ignored for the program managers, for whom a
+	// wholesaler counts as received when one of its files was processed.
+	Received bool
+	// Programs maps program id to name.
+	Programs map[string]string
+	// Wholesalers maps wholesaler id to name, for the program managers'
+	// email; every configured wholesaler should be listed so that one
+	// without an export still shows.
+	Wholesalers   map[string]string
+	Lines         []reconcile.ReportLine
+	Discrepancies []reconcile.Discrepancy
+	Rejected      []reconcile.RejectedRow
+	Files         []reconcile.FileResult
+	Warnings      []string
+	Attachment    Attachment
+}
+
+// Attachment is the workbook attached to an email.
+type Attachment struct {
+	// Name is the file name as the recipient sees it; it is reduced to
+	// ASCII letters, digits, '.', '-' and '_' because go-mail encodes
+	// other names in a way some clients show garbled.
+	Name string
+	Data []byte
+}
+
+// ErrForeignData reports an item of a wholesaler's Summary that belongs to
+// another wholesaler. It is a bug in the caller, never something to send.
+var ErrForeignData = fmt.Errorf("summary holds another wholesaler's data")
+
+// checkIsolation returns an error when any item of s belongs to a wholesaler
+// other than s.Wholesaler.
+func checkIsolation(s Summary) error {
+	w := s.Wholesaler
+	if w == "" {
+		return fmt.Errorf("summary for a wholesaler has no wholesaler id")
+	}
+	foreign := func(what string, i int, got string) error {
+		return fmt.Errorf("%w: %s %d belongs to %q, not %q", ErrForeignData, what, i, got, w)
+	}
+	for i, l := range s.Lines {
+		if l.Wholesaler != w {
+			return foreign("line", i, l.Wholesaler)
+		}
+	}
+	for i, d := range s.Discrepancies {
+		if d.Wholesaler != w {
+			return foreign("discrepancy", i, d.Wholesaler)
+		}
+	}
+	for i, r := range s.Rejected {
+		if r.Wholesaler != w {
+			return foreign("rejected row", i, r.Wholesaler)
+		}
+	}
+	for i, f := range s.Files {
+		if f.Wholesaler != w {
+			return foreign("file", i, f.Wholesaler)
+		}
+	}
+	for id := range s.Wholesalers {
+		if id != w {
+			return foreign("wholesaler name", 0, id)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,359 @@
+package notify
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/encours/encours/reconcile"
+)
+
+// The view types are what the templates see: every figure already
+// formatted for the email's language, every untrusted text already cleaned.
+
+type view struct {
+	Lang           string
+	Subject        string
+	Vendor         string
+	Wholesaler     string
+	WholesalerName string
+	Week           int
+	AsOf           string
+	Received       bool
+	Attachment     string
+
+	Counts         counts
+	Exposure       string // sum of the valid lines
+	NewAmount      string // sum of the lines granted this run
+	ExpiringAmount string
+
+	New, Increased, Extended, Expiring, Expired, Revoked []lineView
+
+	Discrepancies []discView
+	Rejected      []rejectedView
+	Quarantined   []fileView
+	Deferred      []fileView
+	Files         []fileView
+	Warnings      []string
+
+	// Totals is filled for the program managers only.
+	Totals []wholesalerView
+}
+
+type counts struct {
+	Active, New, Increased, Extended, Expiring, Expired, Revoked int
+	Discrepancies, Rejected, Quarantined, Deferred               int
+}
+
+type lineView struct {
+	Reseller, Program, Amount, From, Until, Reason string
+	DaysLeft                                       int
+}
+
+type discView struct {
+	Kind, Reseller, Program, OrderID, Expected, Actual, Gap string
+	Hours                                                   int64
+}
+
+type rejectedView struct {
+	File, Sheet, Column, Reason string
+	Row                         int
+}
+
+type fileView struct {
+	Wholesaler, WholesalerName, Name, Status, Error string
+}
+
+type wholesalerView struct {
+	ID, Name                             string
+	Received                             bool
+	Programs                             []programView
+	Discrepancies, Rejected, Quarantined int
+}
+
+type programView struct {
+	Name                                   string
+	Lines, New, Expiring, Expired, Revoked int
+	Beneficiaries                          int
+	Exposure, ExpiringAmount               string
+	exposure, expiringAmount               reconcile.Cents
+	resellers                              map[string]bool
+}
+
+// section pairs a title with a list, for the "lines" template.
+type section struct {
+	Title string
+	Items []lineView
+}
+
+// clean makes untrusted text safe to show: control characters (CR, LF,
+// tabs, Unicode line separators) become spaces, so a reseller name never
+// forges a line of the plain-text body, and runs of spaces collapse.
+func clean(s string) string {
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, "\uFFFD")
+	}
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
+			return ' '
+		}
+		return r
+	}, s)
+	return strings.Join(strings.FieldsFunc(s, isBreakSpace), " ")
+}
+
+// isBreakSpace reports the spaces a line may break at; the no-break spaces
+// inside amounts and dates are not among them.
+func isBreakSpace(r rune) bool { return r == ' ' || r == '\t' || r == '\n' || r == '\r' }
+
+// nbsp keeps a formatted amount or date on one line in both alternatives.
+func nbsp(s string) string { return strings.ReplaceAll(s, " ", "\u00a0") }
+
+func money(c reconcile.Cents, lang string) string { return nbsp(c.Format(lang)) }
+
+func date(d reconcile.Date, lang string) string { return nbsp(d.Format(lang)) }
+
+func isValid(st reconcile.LineStatus) bool {
+	switch st {
+	case reconcile.Granted, reconcile.Increased, reconcile.Extended, reconcile.Unchanged, reconcile.Expiring:
+		return true
+	}
+	return false
+}
+
+func programName(s Summary, id string) string {
+	if n := s.Programs[id]; n != "" {
+		return clean(n)
+	}
+	return clean(id)
+}
+
+func wholesalerName(s Summary, id string) string {
+	if n := s.Wholesalers[id]; n != "" {
+		return clean(n)
+	}
+	if id == s.Wholesaler && s.WholesalerName != "" {
+		return clean(s.WholesalerName)
+	}
+	return clean(id)
+}
+
+func language(l string) string {
+	if l == "en" {
+		return "en"
+	}
+	return "fr"
+}
+
+// buildView turns a Summary into what the templates see.
+func buildView(s Summary, attachment string) view {
+	lang := language(s.Language)
+	_, week := s.AsOf.Time(time.UTC).ISOWeek()
+	v := view{
+		Lang: lang, Vendor: clean(s.Vendor), Wholesaler: clean(s.Wholesaler),
+		WholesalerName: wholesalerName(s, s.Wholesaler), Week: week,
+		AsOf: date(s.AsOf, lang), Received: s.Received, Attachment: attachment,
+	}
+	var exposure, granted, expiring reconcile.Cents
+	for _, l := range s.Lines {
+		lv := lineView{
+			Reseller: clean(l.ResellerID), Program: programName(s, l.Program),
+			Amount: money(l.AmountCents, lang), From: date(l.ValidFrom, lang),
+			Until: date(l.ValidUntil, lang), Reason: clean(l.Reason),
+			DaysLeft: int(l.ValidUntil - s.AsOf),
+		}
+		switch l.Status {
+		case reconcile.Granted:
+			v.New = append(v.New, lv)
+			granted += l.AmountCents
+		case reconcile.Increased:
+			v.Increased = append(v.Increased, lv)
+		case reconcile.Extended:
+			v.Extended = append(v.Extended, lv)
+		case reconcile.Ended:
+			v.Expired = append(v.Expired, lv)
+		case reconcile.Withdrawn:
+			v.Revoked = append(v.Revoked, lv)
+		}
+		if isValid(l.Status) {
+			v.Counts.Active++
+			exposure += l.AmountCents
+			if l.Expiring || l.Status == reconcile.Expiring {
+				v.Expiring = append(v.Expiring, lv)
+				expiring += l.AmountCents
+			}
+		}
+	}
+	slices.SortStableFunc(v.Expiring, func(a, b lineView) int { return cmp.Compare(a.DaysLeft, b.DaysLeft) })
+	v.Counts.New, v.Counts.Increased, v.Counts.Extended = len(v.New), len(v.Increased), len(v.Extended)
+	v.Counts.Expiring, v.Counts.Expired, v.Counts.Revoked = len(v.Expiring), len(v.Expired), len(v.Revoked)
+	v.Exposure, v.NewAmount, v.ExpiringAmount = money(exposure, lang), money(granted, lang), money(expiring, lang)
+
+	for _, d := range s.Discrepancies {
+		gap := d.ActualCents - d.ExpectedCents
+		if gap < 0 {
+			gap = -gap
+		}
+		v.Discrepancies = append(v.Discrepancies, discView{
+			Kind: string(d.Kind), Reseller: clean(d.ResellerID), Program: programName(s, d.Program),
+			OrderID: clean(d.OrderID), Expected: money(d.ExpectedCents, lang),
+			Actual: money(d.ActualCents, lang), Gap: money(gap, lang), Hours: d.Hours,
+		})
+	}
+	v.Counts.Discrepancies = len(v.Discrepancies)
+	for _, r := range s.Rejected {
+		v.Rejected = append(v.Rejected, rejectedView{
+			File: clean(r.File), Sheet: clean(r.Sheet), Column: clean(r.Column),
+			Reason: clean(r.Reason), Row: r.Row,
+		})
+	}
+	v.Counts.Rejected = len(v.Rejected)
+	for _, f := range s.Files {
+		fv := fileView{
+			Wholesaler: clean(f.Wholesaler), WholesalerName: wholesalerName(s, f.Wholesaler),
+			Name: clean(f.Name), Status: string(f.Status), Error: clean(f.Error),
+		}
+		v.Files = append(v.Files, fv)
+		switch f.Status {
+		case reconcile.Quarantined:
+			v.Quarantined = append(v.Quarantined, fv)
+		case reconcile.Deferred:
+			v.Deferred = append(v.Deferred, fv)
+		}
+	}
+	v.Counts.Quarantined, v.Counts.Deferred = len(v.Quarantined), len(v.Deferred)
+	for _, w := range s.Warnings {
+		v.Warnings = append(v.Warnings, clean(w))
+	}
+	return v
+}
+
+// buildTotals fills the per-wholesaler, per-program table of the program
+// managers' email.
+func buildTotals(s Summary, v *view) {
+	lang := v.Lang
+	byID := map[string]*wholesalerView{}
+	get := func(id string) *wholesalerView {
+		if w, ok := byID[id]; ok {
+			return w
+		}
+		w := &wholesalerView{ID: clean(id), Name: wholesalerName(s, id)}
+		byID[id] = w
+		return w
+	}
+	for id := range s.Wholesalers {
+		get(id)
+	}
+	progs := map[[2]string]*programView{}
+	for _, l := range s.Lines {
+		w := get(l.Wholesaler)
+		key := [2]string{l.Wholesaler, l.Program}
+		p, ok := progs[key]
+		if !ok {
+			p = &programView{Name: programName(s, l.Program), resellers: map[string]bool{}}
+			progs[key] = p
+		}
+		_ = w
+		switch l.Status {
+		case reconcile.Granted:
+			p.New++
+		case reconcile.Ended:
+			p.Expired++
+		case reconcile.Withdrawn:
+			p.Revoked++
+		}
+		if isValid(l.Status) {
+			p.Lines++
+			p.exposure += l.AmountCents
+			p.resellers[l.ResellerID] = true
+			if l.Expiring || l.Status == reconcile.Expiring {
+				p.Expiring++
+				p.expiringAmount += l.AmountCents
+			}
+		}
+	}
+	for key, p := range progs {
+		p.Beneficiaries = len(p.resellers)
+		p.Exposure, p.ExpiringAmount = money(p.exposure, lang), money(p.expiringAmount, lang)
+		w := byID[key[0]]
+		w.Programs = append(w.Programs, *p)
+	}
+	for _, d := range s.Discrepancies {
+		get(d.Wholesaler).Discrepancies++
+	}
+	for _, r := range s.Rejected {
+		get(r.Wholesaler).Rejected++
+	}
+	for _, f := range s.Files {
+		w := get(f.Wholesaler)
+		switch f.Status {
+		case reconcile.Processed:
+			w.Received = true
+		case reconcile.Quarantined:
+			w.Quarantined++
+		}
+	}
+	for _, w := range byID {
+		slices.SortFunc(w.Programs, func(a, b programView) int { return cmp.Compare(a.Name, b.Name) })
+		v.Totals = append(v.Totals, *w)
+	}
+	slices.SortFunc(v.Totals, func(a, b wholesalerView) int {
+		return cmp.Or(cmp.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)), cmp.Compare(a.ID, b.ID))
+	})
+}
+
+// para wraps text at 72 columns for the plain-text body: the first line
+// starts with prefix, the next ones are indented to line up under it.
+func para(prefix, text string) string {
+	const width = 72
+	indent := strings.Repeat(" ", utf8.RuneCountInString(prefix))
+	var b strings.Builder
+	b.WriteString(prefix)
+	col := utf8.RuneCountInString(prefix)
+	first := true
+	for _, w := range strings.FieldsFunc(text, isBreakSpace) {
+		n := utf8.RuneCountInString(w)
+		switch {
+		case first:
+			first = false
+		case col+1+n > width:
+			b.WriteString("\n")
+			b.WriteString(indent)
+			col = len(indent)
+		default:
+			b.WriteString(" ")
+			col++
+		}
+		b.WriteString(w)
+		col += n
+	}
+	return b.String()
+}
+
+// pluralFunc returns the template function that writes "3 lignes": French
+// uses the singular for 0 and 1, English only for 1.
+func pluralFunc(lang string) func(n any, one, many string) string {
+	return func(n any, one, many string) string {
+		var v int64
+		switch x := n.(type) {
+		case int:
+			v = int64(x)
+		case int64:
+			v = x
+		default:
+			return fmt.Sprint(n, "\u00a0", many)
+		}
+		singular := v == 1
+		if lang == "fr" {
+			singular = v >= -1 && v <= 1
+		}
+		if singular {
+			return fmt.Sprintf("%d\u00a0%s", v, one)
+		}
+		return fmt.Sprintf("%d\u00a0%s", v, many)
+	}
+}
