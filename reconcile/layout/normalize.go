@@ -105,3 +105,8 @@ func isTotal(cell string) bool {
 	}
 	return false
 }
+
+// Fold returns s the way headers, status words and sheet names are
+// compared: without accents, in lower case, with white space (NBSP
+// included) trimmed and collapsed to single spaces.
+func Fold(s string) string { return normalize(s) }
