@@ -9,6 +9,7 @@ import (
 	"hash/crc32"
 	"io"
 	"io/fs"
+	"regexp"
 	"sort"
 	"time"
 
@@ -58,6 +59,7 @@ const largeSheet = 10000
 type lang struct {
 	code                                   string
 	lines, accounts, discrepancies, reject string
+	files                                  string
 	lineHeader                             []string
 	accountDecision                        []string
 	discHeader                             []string
@@ -72,7 +74,7 @@ type lang struct {
 
 var french = lang{
 	code:  "fr",
-	lines: "Lignes", accounts: "Comptes", discrepancies: "Écarts", reject: "Lignes rejetées",
+	lines: "Lignes", accounts: "Comptes", discrepancies: "Écarts", reject: "Lignes rejetées", files: "Fichiers",
 	lineHeader:      []string{"Code revendeur", "Raison sociale", "Programme", "Montant", "Valable du", "Valable jusqu'au", "Statut", "Motif"},
 	accountDecision: []string{"Programme", "Décision", "Montant de la ligne", "Valable jusqu'au", "Motif"},
 	discHeader:      []string{"Écart", "Code revendeur", "Raison sociale", "Programme", "N° commande", "Attendu (éditeur)", "Appliqué (grossiste)", "Différence", "Heures"},
@@ -103,7 +105,7 @@ var french = lang{
 
 var english = lang{
 	code:  "en",
-	lines: "Lines", accounts: "Accounts", discrepancies: "Discrepancies", reject: "Rejected rows",
+	lines: "Lines", accounts: "Accounts", discrepancies: "Discrepancies", reject: "Rejected rows", files: "Files",
 	lineHeader:      []string{"Reseller ID", "Reseller name", "Program", "Amount", "Valid from", "Valid until", "Status", "Reason"},
 	accountDecision: []string{"Program", "Decision", "Line amount", "Valid until", "Reason"},
 	discHeader:      []string{"Discrepancy", "Reseller ID", "Reseller name", "Program", "Order", "Expected (vendor)", "Applied (wholesaler)", "Difference", "Hours"},
@@ -189,14 +191,21 @@ type styles struct {
 	plain  [nKinds]int
 	status map[reconcile.LineStatus][nKinds]int
 	reject [nKinds]int
+	totals [nKinds]int
 	title  int
 }
 
 func newStyles(f *excelize.File, l lang) (*styles, error) {
 	s := &styles{status: map[reconcile.LineStatus][nKinds]int{}}
 	var err error
-	mk := func(fill string, k cellKind) (int, error) {
+	var mkStyle func(fill string, k cellKind, bold bool) (int, error)
+	mk := func(fill string, k cellKind) (int, error) { return mkStyle(fill, k, false) }
+	mkStyle = func(fill string, k cellKind, bold bool) (int, error) {
 		st := &excelize.Style{}
+		if bold {
+			st.Font = &excelize.Font{Bold: true}
+			st.Border = []excelize.Border{{Type: "top", Color: "808080", Style: 1}}
+		}
 		switch k {
 		case kAmount:
 			st.CustomNumFmt = &l.amountFmt
@@ -226,6 +235,9 @@ func newStyles(f *excelize.File, l lang) (*styles, error) {
 			return nil, err
 		}
 		if s.reject[k], err = mk(rejectedFill, k); err != nil {
+			return nil, err
+		}
+		if s.totals[k], err = mkStyle("DDEBF7", k, true); err != nil {
 			return nil, err
 		}
 	}
@@ -325,14 +337,61 @@ func (z *sortedZip) Create(name string) (io.Writer, error) {
 		return nil, err
 	}
 	e := &zipEntry{name: name}
+	z.entries = append(z.entries, e)
+	if name == contentTypes {
+		// Kept raw until Close: its Default elements come from a map.
+		return &e.buf, nil
+	}
 	fw, err := flate.NewWriter(&e.buf, 5)
 	if err != nil {
 		return nil, err
 	}
 	e.fw = fw
 	z.cur = e
-	z.entries = append(z.entries, e)
 	return e, nil
+}
+
+const contentTypes = "[Content_Types].xml"
+
+var defaultElem = regexp.MustCompile(`<Default [^>]*>(</Default>)?|<Default [^>]*/>`)
+
+// canonicalContentTypes sorts the Default elements of [Content_Types].xml,
+// which excelize writes in map order once a workbook has a drawing.
+func canonicalContentTypes(b []byte) []byte {
+	locs := defaultElem.FindAllIndex(b, -1)
+	if len(locs) < 2 {
+		return b
+	}
+	elems := make([]string, len(locs))
+	for i, l := range locs {
+		elems[i] = string(b[l[0]:l[1]])
+	}
+	sort.Strings(elems)
+	var out bytes.Buffer
+	prev := 0
+	for i, l := range locs {
+		out.Write(b[prev:l[0]])
+		out.WriteString(elems[i])
+		prev = l[1]
+	}
+	out.Write(b[prev:])
+	return out.Bytes()
+}
+
+// compressRaw replaces e's raw content by its canonical, compressed form.
+func (e *zipEntry) compressRaw() error {
+	raw := canonicalContentTypes(bytes.Clone(e.buf.Bytes()))
+	e.buf.Reset()
+	fw, err := flate.NewWriter(&e.buf, 5)
+	if err != nil {
+		return err
+	}
+	e.crc = crc32.ChecksumIEEE(raw)
+	e.size = uint64(len(raw))
+	if _, err := fw.Write(raw); err != nil {
+		return err
+	}
+	return fw.Close()
 }
 
 // AddFS adds every regular file of fsys; excelize does not call it when
@@ -367,6 +426,13 @@ func (z *sortedZip) closeCurrent() error {
 func (z *sortedZip) Close() error {
 	if err := z.closeCurrent(); err != nil {
 		return err
+	}
+	for _, e := range z.entries {
+		if e.fw == nil {
+			if err := e.compressRaw(); err != nil {
+				return err
+			}
+		}
 	}
 	sort.SliceStable(z.entries, func(i, j int) bool { return zipRank(z.entries[i].name) < zipRank(z.entries[j].name) })
 	zw := zip.NewWriter(z.w)

@@ -28,7 +28,7 @@ type WholesalerBook struct {
 // WriteWholesaler writes b as a workbook in the wholesaler's language:
 // its lines (status word and colour, amounts and dates as real numbers, a
 // note explaining each decision), its accounts sheets annotated with the
-// decisions, its discrepancies and its rejected rows.
+// decisions, its discrepancies, its rejected rows and its inbox files.
 //
 // The Lines and Accounts sheets are streamed, so they may hold a million
 // rows. Above 10,000 lines, notes are attached only to lines whose status
@@ -91,7 +91,7 @@ func (ww *wholesalerWriter) write() error {
 		return err
 	}
 	accNames := ww.accountSheetNames()
-	for _, name := range append(append([]string{}, accNames...), l.discrepancies, l.reject) {
+	for _, name := range append(append([]string{}, accNames...), l.discrepancies, l.reject, l.files) {
 		if _, err := f.NewSheet(name); err != nil {
 			return err
 		}
@@ -127,6 +127,10 @@ func (ww *wholesalerWriter) write() error {
 	if err := ww.writeRejected(); err != nil {
 		return fmt.Errorf("sheet %s: %w", l.reject, err)
 	}
+	name := func(string) string { return ww.b.Wholesaler.Name }
+	if err := writeFiles(f, l, ww.st, l.files, ww.b.Files, name); err != nil {
+		return fmt.Errorf("sheet %s: %w", l.files, err)
+	}
 	f.SetActiveSheet(0)
 	return nil
 }
@@ -146,8 +150,7 @@ func (ww *wholesalerWriter) writeLines() error {
 	if len(lines) == 0 {
 		return writeNone(f, sheet, l.noLines, st)
 	}
-	last := len(lines) + 1
-	if err := f.AutoFilter(sheet, fmt.Sprintf("A1:H%d", last), nil); err != nil {
+	if err := prepareStream(f, sheet, 1, len(l.lineHeader), len(lines)+1); err != nil {
 		return err
 	}
 	// Notes go in before the stream starts: excelize cannot add them to a
@@ -275,11 +278,7 @@ func (ww *wholesalerWriter) writeAccounts(sheet string, a AccountsSheet) error {
 	if n := len(a.Rows); n > 0 {
 		lastRow = max(hr, a.Rows[n-1].Num)
 	}
-	lastCol, err := excelize.ColumnNumberToName(ncol)
-	if err != nil {
-		return err
-	}
-	if err := f.AutoFilter(sheet, fmt.Sprintf("A%d:%s%d", hr, lastCol, lastRow), nil); err != nil {
+	if err := prepareStream(f, sheet, hr, ncol, lastRow); err != nil {
 		return err
 	}
 	sw, err := f.NewStreamWriter(sheet)
@@ -289,15 +288,12 @@ func (ww *wholesalerWriter) writeAccounts(sheet string, a AccountsSheet) error {
 	if err := freezeHeader(sw, hr); err != nil {
 		return err
 	}
-	if width > 0 {
-		if err := sw.SetColWidth(1, width, 16); err != nil {
-			return err
-		}
+	widths := make([]float64, width, ncol)
+	for i := range widths {
+		widths[i] = 16
 	}
-	for i, wd := range []float64{26, 18, 18, 15, 90} {
-		if err := sw.SetColWidth(width+1+i, width+1+i, wd); err != nil {
-			return err
-		}
+	if err := setWidths(sw, append(widths, 26, 18, 18, 15, 90)...); err != nil {
+		return err
 	}
 	if hr > 1 {
 		if err := sw.SetRow("A1", []any{cell(st.title, text(fmt.Sprintf(l.sourceFile, a.File, a.Sheet)))}); err != nil {
@@ -472,13 +468,30 @@ func freezeHeader(sw *excelize.StreamWriter, headerRow int) error {
 	})
 }
 
+// setWidths sets the width of columns 1, 2, … on a streamed sheet. The
+// StreamWriter puts each new column first, so they go in from the last:
+// Excel wants <col> elements in ascending order.
 func setWidths(sw *excelize.StreamWriter, widths ...float64) error {
-	for i, w := range widths {
-		if err := sw.SetColWidth(i+1, i+1, w); err != nil {
+	for i := len(widths) - 1; i >= 0; i-- {
+		if err := sw.SetColWidth(i+1, i+1, widths[i]); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// prepareStream sets what a streamed sheet needs before its stream opens:
+// the <dimension> (the StreamWriter writes it before any row and would
+// leave "A1"), and an autofilter over the table from headerRow.
+func prepareStream(f *excelize.File, sheet string, headerRow, ncol, lastRow int) error {
+	col, err := excelize.ColumnNumberToName(ncol)
+	if err != nil {
+		return err
+	}
+	if err := f.SetSheetDimension(sheet, fmt.Sprintf("A1:%s%d", col, lastRow)); err != nil {
+		return err
+	}
+	return f.AutoFilter(sheet, fmt.Sprintf("A%d:%s%d", headerRow, col, lastRow), nil)
 }
 
 // writeHeader writes a header row and column widths on a normal
