@@ -163,18 +163,15 @@ func (s *Store) commit(ctx context.Context, c Commit) error {
 		return err
 	}
 
-	if len(c.Seen) > 0 {
-		st, err := tx.PrepareContext(ctx, `INSERT INTO seen_orders (wholesaler, order_id, run_id) VALUES (?, ?, ?)
-			ON CONFLICT DO NOTHING`)
-		if err != nil {
-			return err
+	seen := newInserter(ctx, tx, `INSERT INTO seen_orders (wholesaler, order_id, run_id)`, `ON CONFLICT DO NOTHING`, 3)
+	defer seen.close()
+	for _, k := range c.Seen {
+		if err := seen.add(k.Wholesaler, k.OrderID, r.ID); err != nil {
+			return fmt.Errorf("record seen orders: %w", err)
 		}
-		defer st.Close()
-		for _, k := range c.Seen {
-			if _, err := st.ExecContext(ctx, k.Wholesaler, k.OrderID, r.ID); err != nil {
-				return fmt.Errorf("record seen order %s/%s: %w", k.Wholesaler, k.OrderID, err)
-			}
-		}
+	}
+	if err := seen.flush(); err != nil {
+		return fmt.Errorf("record seen orders: %w", err)
 	}
 	if err := hook("seen"); err != nil {
 		return err
@@ -266,18 +263,18 @@ func writeLines(ctx context.Context, tx *sql.Tx, runID, at string, lines []recon
 	if len(lines) == 0 {
 		return nil, nil
 	}
-	ev, err := tx.PrepareContext(ctx, `INSERT INTO line_events (line_id, run_id, status, amount_cents, valid_until, reason, at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`)
-	if err != nil {
-		return nil, err
+	for _, l := range lines {
+		if err := checkLine(l); err != nil {
+			return nil, err
+		}
 	}
-	defer ev.Close()
+	events := newInserter(ctx, tx, `INSERT INTO line_events (line_id, run_id, status, amount_cents, valid_until, reason, at)`, "", 7)
+	defer events.close()
 	event := func(id int64, l reconcile.LineChange) error {
 		if !eventStatus(l.Status) {
 			return nil
 		}
-		_, err := ev.ExecContext(ctx, id, runID, string(l.Status), int64(l.Amount), l.ValidUntil.String(), l.Reason, at)
-		return err
+		return events.add(id, runID, string(l.Status), int64(l.Amount), l.ValidUntil.String(), l.Reason, at)
 	}
 
 	up, err := tx.PrepareContext(ctx, `UPDATE lines SET amount_cents = ?, valid_from = ?, valid_until = ?, state = ?,
@@ -287,11 +284,8 @@ func writeLines(ctx context.Context, tx *sql.Tx, runID, at string, lines []recon
 	}
 	defer up.Close()
 	for _, l := range lines {
-		if l.ID == 0 || l.Status == reconcile.Unchanged || l.Status == reconcile.Expiring {
+		if l.ID == 0 || !eventStatus(l.Status) {
 			continue
-		}
-		if err := checkLine(l); err != nil {
-			return nil, err
 		}
 		res, err := up.ExecContext(ctx, int64(l.Amount), l.ValidFrom.String(), l.ValidUntil.String(), string(l.State),
 			l.Reason, runID, l.ID)
@@ -308,40 +302,77 @@ func writeLines(ctx context.Context, tx *sql.Tx, runID, at string, lines []recon
 		}
 	}
 
-	ins, err := tx.PrepareContext(ctx, `INSERT INTO lines (wholesaler, program, reseller_id, amount_cents, valid_from,
-		valid_until, state, reason, created_run, updated_run) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-	if err != nil {
+	// New lines get their IDs here rather than from SQLite one by one, so
+	// that they can be written in multi-row statements; the transaction
+	// holds the write lock, so nobody else takes these IDs meanwhile.
+	var maxID int64
+	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) FROM lines`).Scan(&maxID); err != nil {
 		return nil, err
 	}
-	defer ins.Close()
 	ids := make(map[int]int64)
-	for i := range lines {
-		l := &lines[i]
+	ins := newInserter(ctx, tx, `INSERT INTO lines (id, wholesaler, program, reseller_id, amount_cents, valid_from,
+		valid_until, state, reason, created_run, updated_run)`, "", 11)
+	defer ins.close()
+	dates := dateStrings{}
+	for i, l := range lines {
 		if l.ID != 0 {
 			continue
 		}
-		if err := checkLine(*l); err != nil {
-			return nil, err
+		maxID++
+		ids[i] = maxID
+		if err := ins.add(maxID, l.Wholesaler, l.Program, l.ResellerID, int64(l.Amount), dates.of(l.ValidFrom),
+			dates.of(l.ValidUntil), string(l.State), l.Reason, runID, runID); err != nil {
+			return nil, lineError(lines, ids, err)
 		}
-		res, err := ins.ExecContext(ctx, l.Wholesaler, l.Program, l.ResellerID, int64(l.Amount), l.ValidFrom.String(),
-			l.ValidUntil.String(), string(l.State), l.Reason, runID, runID)
-		if err != nil {
-			if isConstraint(err) && l.State == reconcile.Valid {
-				return nil, fmt.Errorf("insert line %s: the ledger already holds a valid line for this wholesaler, program and reseller: %w",
-					keyString(l.Line), err)
+	}
+	if err := ins.flush(); err != nil {
+		return nil, lineError(lines, ids, err)
+	}
+	for i, l := range lines {
+		if l.ID == 0 {
+			if err := event(ids[i], l); err != nil {
+				return nil, fmt.Errorf("record history of line %d: %w", ids[i], err)
 			}
-			return nil, fmt.Errorf("insert line %s: %w", keyString(l.Line), err)
 		}
-		id, err := res.LastInsertId()
-		if err != nil {
-			return nil, err
-		}
-		if err := event(id, *l); err != nil {
-			return nil, fmt.Errorf("record history of line %d: %w", id, err)
-		}
-		ids[i] = id
+	}
+	if err := events.flush(); err != nil {
+		return nil, fmt.Errorf("record line history: %w", err)
 	}
 	return ids, nil
+}
+
+// lineError names the new line an insert failed on, when the batch could
+// tell.
+func lineError(lines []reconcile.LineChange, ids map[int]int64, err error) error {
+	var re *rowError
+	if !errors.As(err, &re) {
+		return fmt.Errorf("insert lines: %w", err)
+	}
+	id, _ := re.Row[0].(int64)
+	for i, nid := range ids {
+		if nid != id {
+			continue
+		}
+		l := lines[i]
+		if isConstraint(err) && l.State == reconcile.Valid {
+			return fmt.Errorf("insert line %s: the ledger already holds a valid line for this wholesaler, program and reseller: %w",
+				keyString(l.Line), re.Err)
+		}
+		return fmt.Errorf("insert line %s: %w", keyString(l.Line), re.Err)
+	}
+	return fmt.Errorf("insert lines: %w", err)
+}
+
+// dateStrings formats dates once: a run's lines share few dates.
+type dateStrings map[reconcile.Date]string
+
+func (m dateStrings) of(d reconcile.Date) string {
+	s, ok := m[d]
+	if !ok {
+		s = d.String()
+		m[d] = s
+	}
+	return s
 }
 
 func checkLine(l reconcile.LineChange) error {

@@ -51,6 +51,9 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	// another writer, and so that a busy database waits instead of failing
 	// on lock upgrade.
 	q.Set("_txlock", "immediate")
+	// A run of a million lines touches far more than the default 2 MiB of
+	// pages; a bigger cache keeps the transaction from spilling mid-way.
+	q.Add("_pragma", "cache_size(-65536)")
 	u := url.URL{Scheme: "file", Path: filepath.ToSlash(abs), OmitHost: true, RawQuery: q.Encode()}
 	db, err := sql.Open("sqlite", u.String())
 	if err != nil {

@@ -144,6 +144,9 @@ func TestCommitLinesAndHistory(t *testing.T) {
 		if l.ID == 0 {
 			t.Fatalf("line %d has no id after commit", i)
 		}
+		if h, err := s.LineHistory(ctx, l.ID); err != nil || len(h) != 1 || h[0].Amount != l.Amount {
+			t.Fatalf("history of new line %d = %+v, %v", l.ID, h, err)
+		}
 	}
 	got, err := s.ValidLines(ctx)
 	if err != nil {
@@ -224,6 +227,40 @@ func TestCommitLinesAndHistory(t *testing.T) {
 	}
 }
 
+func TestCommitManyLines(t *testing.T) {
+	// More lines than one batch holds: IDs, order and history line up.
+	ctx := context.Background()
+	s, _ := open(t)
+	var c Commit
+	for r, n := range []int{1, 250, 100} {
+		c = Commit{Run: run(fmt.Sprintf("r%d", r), "2009-05-04")}
+		for i := range n {
+			c.Lines = append(c.Lines, line("w", fmt.Sprint("p", r), fmt.Sprintf("R%03d", i), reconcile.Cents(i+1),
+				"2009-05-04", "2009-06-30", reconcile.Granted))
+		}
+		if err := s.Commit(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := s.ValidLines(ctx)
+	if err != nil || len(got) != 351 {
+		t.Fatalf("%d lines, %v", len(got), err)
+	}
+	ids := map[int64]bool{}
+	for _, l := range got {
+		ids[l.ID] = true
+	}
+	if len(ids) != 351 {
+		t.Errorf("%d distinct ids for 351 lines", len(ids))
+	}
+	for _, l := range c.Lines {
+		h, err := s.LineHistory(ctx, l.ID)
+		if err != nil || len(h) != 1 || h[0].Amount != l.Amount || h[0].RunID != "r2" {
+			t.Fatalf("line %d %s: history %+v, %v", l.ID, keyString(l.Line), h, err)
+		}
+	}
+}
+
 func TestEmptyLedger(t *testing.T) {
 	ctx := context.Background()
 	s, _ := open(t)
@@ -290,6 +327,21 @@ func TestOneValidLinePerKey(t *testing.T) {
 	if len(got) != 1 || got[0].ValidFrom != d("2009-05-05") {
 		t.Fatalf("valid lines = %+v", got)
 	}
+	// In a commit of several batches, the error names the line at fault.
+	var many []reconcile.LineChange
+	for i := range 250 {
+		many = append(many, line("etc", "bulk", fmt.Sprintf("B%03d", i), 1, "2009-05-05", "2009-11-04", reconcile.Granted))
+	}
+	many[180].Program, many[180].ResellerID = "oem-office", "E1"
+	before := dump(t, s)
+	err = s.Commit(ctx, Commit{Run: run("r3", "2009-05-05"), Lines: many})
+	if err == nil || !strings.Contains(err.Error(), "insert line etc/oem-office/E1: the ledger already holds a valid line") {
+		t.Fatalf("err = %v; want the line at fault named", err)
+	}
+	if after := dump(t, s); !reflect.DeepEqual(before, after) {
+		t.Errorf("a refused commit wrote: %v → %v", before, after)
+	}
+
 	// Another program or reseller is another key.
 	if err := s.Commit(ctx, Commit{Run: run("r3", "2009-05-05"), Lines: []reconcile.LineChange{
 		line("etc", "other", "E1", 1, "2009-05-05", "2009-11-04", reconcile.Granted),

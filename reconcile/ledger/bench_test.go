@@ -1,0 +1,78 @@
+package ledger
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"testing"
+
+	"github.com/encours/encours/reconcile"
+)
+
+// BenchmarkCommit commits one run of 1,000,000 new lines and 100,000 seen
+// orders into a fresh ledger: one transaction, prepared statements.
+func BenchmarkCommit(b *testing.B) {
+	const nLines, nSeen = 1_000_000, 100_000
+	ctx := context.Background()
+	lines := make([]reconcile.LineChange, nLines)
+	for i := range lines {
+		lines[i] = reconcile.LineChange{
+			Line: reconcile.Line{Wholesaler: fmt.Sprintf("w%d", i%4), Program: "mezzanine",
+				ResellerID: fmt.Sprintf("R%07d", i), Amount: reconcile.Cents(100 * (i%50 + 1)),
+				ValidFrom: d("2009-05-04"), ValidUntil: d("2009-06-30"), State: reconcile.Valid,
+				Reason: "outstanding 12 340,00 € exceeds insured limit 9 000,00 € by 3 340,00 €"},
+			Status: reconcile.Granted,
+		}
+	}
+	seen := make([]reconcile.OrderKey, nSeen)
+	ids := make([]string, nSeen)
+	for i := range seen {
+		ids[i] = fmt.Sprintf("O%07d", i)
+		seen[i] = reconcile.OrderKey{Wholesaler: "etc", OrderID: ids[i]}
+	}
+	n := 0
+	for b.Loop() {
+		b.StopTimer()
+		n++
+		s, err := Open(ctx, filepath.Join(b.TempDir(), fmt.Sprintf("ledger%d.db", n)))
+		if err != nil {
+			b.Fatal(err)
+		}
+		c := Commit{Run: run("r1", "2009-05-04"), Lines: make([]reconcile.LineChange, nLines), Seen: seen}
+		copy(c.Lines, lines)
+		b.StartTimer()
+		if err := s.Commit(ctx, c); err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		s.Close()
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(nLines+nSeen), "ns/row")
+}
+
+// BenchmarkSeenOrders looks up 100,000 order ids among 100,000 seen.
+func BenchmarkSeenOrders(b *testing.B) {
+	const n = 100_000
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(b.TempDir(), "ledger.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	seen := make([]reconcile.OrderKey, n)
+	ids := make([]string, n)
+	for i := range seen {
+		seen[i] = reconcile.OrderKey{Wholesaler: "etc", OrderID: fmt.Sprintf("O%07d", 2*i)}
+		ids[i] = fmt.Sprintf("O%07d", i)
+	}
+	if err := s.Commit(ctx, Commit{Run: run("r1", "2009-05-04"), Seen: seen}); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		got, err := s.SeenOrders(ctx, "etc", ids)
+		if err != nil || len(got) != n/2 {
+			b.Fatalf("%d, %v", len(got), err)
+		}
+	}
+}
