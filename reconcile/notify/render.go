@@ -57,6 +57,9 @@ func render(s Summary, audience, from string, recipients []string, now time.Time
 	if s.RunID == "" {
 		return nil, errors.New("summary has no run id: the Message-ID needs one to stay stable")
 	}
+	if s.AsOf.IsZero() {
+		return nil, errors.New("summary has no as-of date")
+	}
 	sender, err := mail.ParseAddress(from)
 	if err != nil {
 		return nil, fmt.Errorf("mail from %q is not an address: %w", from, err)
