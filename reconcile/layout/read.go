@@ -201,8 +201,10 @@ func (r *sheetReader) day(cells []string, field int) reconcile.Date {
 }
 
 // rows reads the header, then hands every data row to fn; empty and totals
-// rows are skipped.
-func (r *sheetReader) rows(src RowSource, required, optional []string, sheet Sheet, fn func(num int, cells []string)) error {
+// rows are skipped. idField is the row's key (reseller_id, order_id): a row
+// whose key is filled in is data even when another cell starts with
+// "total", so that a product called "Total Security" is not dropped.
+func (r *sheetReader) rows(src RowSource, required, optional []string, sheet Sheet, idField int, fn func(num int, cells []string)) error {
 	r.cols = sheet.compile(required, optional)
 	h, err := r.cols.findHeader(src)
 	if err != nil {
@@ -220,7 +222,7 @@ func (r *sheetReader) rows(src RowSource, required, optional []string, sheet She
 			copy(padded, cells)
 			r.o.OnRow(num, padded)
 		}
-		if totalsRow(cells) {
+		if id := r.cell(cells, idField); (id == "" || isTotal(id)) && totalsRow(cells) {
 			continue
 		}
 		fn(num, cells)
@@ -265,7 +267,8 @@ const (
 // messages. It returns an error, and the file should be quarantined, when the
 // required headers are missing, when no data row follows the header, or when
 // src fails. Bad rows do not stop it: they are returned in Rejected with a
-// reason, and the rest is read. Empty rows and totals rows are skipped.
+// reason, and the rest is read. Empty rows and totals rows (a cell starting
+// with the word "total" and no reseller_id) are skipped.
 //
 // Reseller ids are trimmed of spaces (NBSP included) and otherwise compared
 // as written, case included: wholesalers' codes are case-sensitive keys.
@@ -275,7 +278,7 @@ func (l Layout) ReadAccounts(src RowSource, sheet string, o ReadOptions) (Accoun
 	status, words := l.Accounts.statusWords()
 	var out Accounts
 	seen := make(map[string]int)
-	err := r.rows(src, AccountFields, AccountOptionalFields, l.Accounts, func(num int, cells []string) {
+	err := r.rows(src, AccountFields, AccountOptionalFields, l.Accounts, aResellerID, func(num int, cells []string) {
 		a := reconcile.Account{Row: num}
 		a.ResellerID = r.cell(cells, aResellerID)
 		if a.ResellerID == "" {
@@ -342,7 +345,7 @@ func (l Layout) ReadOrders(src RowSource, sheet string, o ReadOptions) (Orders, 
 		cfg = *l.Orders
 	}
 	var out Orders
-	err := r.rows(src, OrderFields, OrderOptionalFields, cfg, func(num int, cells []string) {
+	err := r.rows(src, OrderFields, OrderOptionalFields, cfg, oOrderID, func(num int, cells []string) {
 		od := reconcile.Order{File: o.File, Row: num}
 		od.OrderID = r.required(cells, oOrderID)
 		od.ResellerID = r.required(cells, oResellerID)

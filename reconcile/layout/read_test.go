@@ -183,6 +183,7 @@ func TestReadOrders(t *testing.T) {
 		{"O5", "C003", "16/03/2009", "x", "y", "1", "", "hier"},
 		{"Total commandes", "", "", "", "", "1 087,50"},
 		{"O6", "", "", "x", "y", "abc"},
+		{"O7", "C001", "15/03/2009", "Total Security", "Logiciels", "10"},
 	}
 	ord, err := actebis.ReadOrders(&rows{data: data}, "Commandes", ReadOptions{File: "f.xlsx", Location: paris})
 	if err != nil {
@@ -194,6 +195,7 @@ func TestReadOrders(t *testing.T) {
 			File: "f.xlsx", Row: 3},
 		{OrderID: "O1", ResellerID: "C001", Date: reconcile.MustDate("2009-03-15"), Product: "Office 2007 OEM", Category: "OEM", Amount: 30000, File: "f.xlsx", Row: 4},
 		{OrderID: "O2", ResellerID: "C002", Date: reconcile.MustDate("2009-03-16"), Product: "Souris", Category: "Accessoires", Amount: -1250, File: "f.xlsx", Row: 5},
+		{OrderID: "O7", ResellerID: "C001", Date: reconcile.MustDate("2009-03-15"), Product: "Total Security", Category: "Logiciels", Amount: 1000, File: "f.xlsx", Row: 11},
 	}
 	if !reflect.DeepEqual(ord.Rows, want) {
 		t.Errorf("rows:\n got %+v\nwant %+v", ord.Rows, want)
