@@ -46,8 +46,9 @@ var (
 //     "/", "." or "-" between the fields and a four-digit year: 30/06/2009,
 //     30.06.2009, 06-30-2009, followed by an optional time HH:MM[:SS].
 //
-// Dates are checked strictly: 31/02/2009 is an error, not 3 March. The
-// errors wrap ErrEmpty or ErrNotDate.
+// Dates are checked strictly: 31/02/2009 is an error, not 3 March. A time
+// that does not exist in loc (the hour skipped when clocks go forward) moves
+// forward as time.Date does. The errors wrap ErrEmpty or ErrNotDate.
 func ParseDate(s, order string, date1904 bool, loc *time.Location) (time.Time, error) {
 	if loc == nil {
 		loc = time.UTC
