@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -38,6 +39,10 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return nil, fmt.Errorf("open ledger %s: %w", path, err)
+	}
+	// SQLite's own word for this is "unable to open database file".
+	if fi, err := os.Stat(filepath.Dir(abs)); err != nil || !fi.IsDir() {
+		return nil, fmt.Errorf("open ledger %s: directory %s does not exist; create it or fix data_dir", path, filepath.Dir(abs))
 	}
 	// A file: URI with an escaped path, so that a '?' or '#' in a directory
 	// name cannot be read as DSN parameters.
