@@ -399,8 +399,27 @@ func TestWriteWholesalerLargeSheetNotesOnlyOnNews(t *testing.T) {
 	if len(comments) != want {
 		t.Errorf("%d notes on %d lines, want %d (not on active lines)", len(comments), len(b.Lines), want)
 	}
+	for _, c := range comments {
+		if got := get(t, f, "Lignes", c.Cell); got == "active" {
+			t.Errorf("note on active line %s", c.Cell)
+		}
+	}
 	if got := get(t, f, "Lignes", fmt.Sprintf("A%d", len(b.Lines)+1)); got == "" {
 		t.Errorf("last line missing")
+	}
+}
+
+func TestWriteNoteRowsCap(t *testing.T) {
+	lines := manyLines(3 * maxNotes * 2)
+	rows := noteRows(lines)
+	if len(rows) != maxNotes {
+		t.Fatalf("%d notes, want the cap %d", len(rows), maxNotes)
+	}
+	if s := displayStatus(lines[rows[0]]); s != reconcile.Withdrawn && s != reconcile.Expiring && s != reconcile.Ended {
+		t.Errorf("first note on a %s line, want lines needing action first", s)
+	}
+	if got := len(noteRows(lines[:largeSheet])); got != largeSheet {
+		t.Errorf("%d notes on %d lines, want one per line", got, largeSheet)
 	}
 }
 
