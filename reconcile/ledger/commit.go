@@ -381,6 +381,9 @@ func checkLine(l reconcile.LineChange) error {
 	default:
 		return fmt.Errorf("line %s has unknown state %q", keyString(l.Line), l.State)
 	}
+	if !eventStatus(l.Status) && l.Status != reconcile.Unchanged && l.Status != reconcile.Expiring {
+		return fmt.Errorf("line %s has unknown status %q", keyString(l.Line), l.Status)
+	}
 	if l.ValidFrom.IsZero() || l.ValidUntil.IsZero() {
 		return fmt.Errorf("line %s has no validity dates", keyString(l.Line))
 	}

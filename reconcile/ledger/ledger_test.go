@@ -101,6 +101,64 @@ func TestOpenMigratesAndReopens(t *testing.T) {
 	}
 }
 
+func TestOpenAppliesNewMigrationsInOrder(t *testing.T) {
+	ctx := context.Background()
+	s, path := open(t)
+	if err := s.Commit(ctx, Commit{Run: run("r1", "2009-05-04")}); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+
+	saved := migrations
+	defer func() { migrations = saved }()
+	migrations = append(append([]string(nil), saved...),
+		`CREATE TABLE extra (n INTEGER); INSERT INTO extra VALUES (1)`,
+		`UPDATE extra SET n = n * 10`,
+		`UPDATE extra SET n = n + 2`,
+	)
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var n int
+	if err := s.db.QueryRow(`SELECT n FROM extra`).Scan(&n); err != nil || n != 12 {
+		t.Fatalf("extra = %d, %v; want 12 (applied once each, in order)", n, err)
+	}
+	if v, _ := s.SchemaVersion(ctx); v != len(migrations) {
+		t.Errorf("version = %d", v)
+	}
+	if last, ok, _ := s.LastRun(ctx); !ok || last.ID != "r1" {
+		t.Errorf("data lost in migration: %+v", last)
+	}
+}
+
+func TestOpenRollsBackAFailedMigration(t *testing.T) {
+	ctx := context.Background()
+	s, path := open(t)
+	s.Close()
+	saved := migrations
+	defer func() { migrations = saved }()
+	migrations = append(append([]string(nil), saved...), `CREATE TABLE half (n INTEGER); SELECT * FROM no_such_table`)
+	if _, err := Open(ctx, path); err == nil || !strings.Contains(err.Error(), "version 2") {
+		t.Fatalf("err = %v", err)
+	}
+	migrations = saved
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if v, _ := s.SchemaVersion(ctx); v != 1 {
+		t.Errorf("version after a failed migration = %d", v)
+	}
+	var n int
+	s.db.QueryRow(`SELECT count(*) FROM sqlite_schema WHERE name = 'half'`).Scan(&n)
+	if n != 0 {
+		t.Error("a failed migration left a table behind")
+	}
+}
+
 func TestOpenRefusesNewerSchema(t *testing.T) {
 	ctx := context.Background()
 	s, path := open(t)
