@@ -1,0 +1,114 @@
+package batch
+
+import (
+	"context"
+	"fmt"
+	"sort"
+
+	"github.com/encours/encours/reconcile"
+)
+
+// staleAfterDays is how long a wholesaler may stay silent before the run
+// warns about its feed (spec §3.4).
+const staleAfterDays = 8
+
+// evaluate loads the ledger state, applies the programs and assembles the
+// report (without mail, which comes after the commit).
+func (st *state) evaluate(ctx context.Context) error {
+	lines, err := st.store.ValidLines(ctx)
+	if err != nil {
+		return fmt.Errorf("cannot read the ledger: %w", err)
+	}
+	seen := map[reconcile.OrderKey]bool{}
+	for _, f := range st.feeds {
+		ids := make([]string, 0, len(f.Orders))
+		for _, o := range f.Orders {
+			ids = append(ids, o.OrderID)
+		}
+		got, err := st.store.SeenOrders(ctx, f.Wholesaler, ids)
+		if err != nil {
+			return fmt.Errorf("cannot read the ledger: %w", err)
+		}
+		for id := range got {
+			seen[reconcile.OrderKey{Wholesaler: f.Wholesaler, OrderID: id}] = true
+		}
+	}
+	st.progressf("evaluating programs", 0, 1)
+	st.outcome = reconcile.Evaluate(reconcile.Input{
+		AsOf:               st.asOf,
+		AsOfInstant:        st.asOfInstant,
+		ExpiringWithinDays: st.cfg.ExpiringWithinDays,
+		Programs:           st.cfg.Programs,
+		Lines:              lines,
+		Seen:               func(k reconcile.OrderKey) bool { return seen[k] },
+		Feeds:              st.feeds,
+	})
+	if err := st.staleFeeds(ctx); err != nil {
+		return err
+	}
+
+	sort.SliceStable(st.rejected, func(i, j int) bool {
+		a, b := st.rejected[i], st.rejected[j]
+		if a.Wholesaler != b.Wholesaler {
+			return a.Wholesaler < b.Wholesaler
+		}
+		return false // keep file order (oldest first) and row order
+	})
+	files := make([]reconcile.FileResult, 0, len(st.files))
+	for _, fw := range st.files {
+		files = append(files, fw.result)
+	}
+	sort.SliceStable(files, func(i, j int) bool { return files[i].Wholesaler < files[j].Wholesaler })
+	st.report = &reconcile.Report{
+		AsOf:          st.asOf,
+		Files:         files,
+		Lines:         reconcile.ReportLines(st.outcome.Lines),
+		Discrepancies: nonNil(st.outcome.Discrepancies),
+		RejectedRows:  nonNil(st.rejected),
+		Mail:          []reconcile.MailResult{},
+		Warnings:      nonNil(st.warnings),
+	}
+	return nil
+}
+
+// staleFeeds warns about wholesalers without a new export for more than
+// eight days. A wholesaler that never delivered is measured from the first
+// run of the ledger, so a fresh installation does not warn on day one.
+func (st *state) staleFeeds(ctx context.Context) error {
+	last, err := st.store.LastExports(ctx)
+	if err != nil {
+		return err
+	}
+	first, hasFirst, err := st.store.FirstRunAsOf(ctx)
+	if err != nil {
+		return err
+	}
+	delivered := map[string]bool{}
+	for _, f := range st.feeds {
+		delivered[f.Wholesaler] = true
+	}
+	for _, w := range st.cfg.Wholesalers {
+		if delivered[w.ID] {
+			continue
+		}
+		since, ok := last[w.ID]
+		switch {
+		case ok && int(st.asOf-since) > staleAfterDays:
+			st.warnings = append(st.warnings, fmt.Sprintf(
+				"stale_feed: %s: no new export since %s (%d days); ask %s for this week's export",
+				w.ID, since, int(st.asOf-since), w.Name))
+		case !ok && hasFirst && int(st.asOf-first) > staleAfterDays:
+			st.warnings = append(st.warnings, fmt.Sprintf(
+				"stale_feed: %s: no export received since encours started on %s (%d days); ask %s to send its export",
+				w.ID, first, int(st.asOf-first), w.Name))
+		}
+	}
+	return nil
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}

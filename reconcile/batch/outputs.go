@@ -1,0 +1,252 @@
+package batch
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/encours/encours/reconcile"
+	"github.com/encours/encours/reconcile/inbox"
+	"github.com/encours/encours/reconcile/ledger"
+	"github.com/encours/encours/reconcile/notify"
+	"github.com/encours/encours/reconcile/xlsx"
+)
+
+// book is one written workbook, kept for the mail attachment.
+type book struct {
+	name string
+	data []byte
+}
+
+// outputPerm is the mode of every report: readable by the service's group.
+const outputPerm = 0o640
+
+// writeOutputs writes one workbook per wholesaler and the consolidated one.
+func (st *state) writeOutputs(out string) error {
+	st.books = map[string]book{}
+	programs := make([]xlsx.Program, 0, len(st.cfg.Programs))
+	for _, p := range st.cfg.Programs {
+		programs = append(programs, xlsx.Program{ID: p.ID, Name: p.Name})
+	}
+	var wholesalers []xlsx.Wholesaler
+	for i, w := range st.cfg.Wholesalers {
+		st.progressf("writing workbooks", i, len(st.cfg.Wholesalers)+1)
+		xw := xlsx.Wholesaler{ID: w.ID, Name: w.Name, Language: w.Language}
+		wholesalers = append(wholesalers, xw)
+		r := st.reportFor(w.ID)
+		b := xlsx.WholesalerBook{
+			Wholesaler: xw, AsOf: st.asOf, Programs: programs,
+			Lines: r.Lines, Discrepancies: r.Discrepancies, Rejected: r.RejectedRows, Files: r.Files,
+		}
+		for _, fw := range st.files {
+			if fw.file.Wholesaler == w.ID && fw.result.Status == reconcile.Processed {
+				b.Accounts = append(b.Accounts, xlsx.AccountsSheet{
+					File: fw.file.Name, Sheet: fw.sheet, Header: fw.accounts.Header,
+					HeaderRow: fw.accounts.HeaderRow, Rows: fw.raw,
+				})
+			}
+		}
+		name := fmt.Sprintf("%s-%s.xlsx", w.ID, st.asOf)
+		if err := st.writeBook(out, w.ID, name, func(wr io.Writer) error { return xlsx.WriteWholesaler(wr, b) }); err != nil {
+			return err
+		}
+	}
+	st.progressf("writing workbooks", len(st.cfg.Wholesalers), len(st.cfg.Wholesalers)+1)
+	cb := xlsx.ConsolidatedBook{AsOf: st.asOf, Wholesalers: wholesalers, Programs: programs, Report: *st.report}
+	name := fmt.Sprintf("consolidated-%s.xlsx", st.asOf)
+	return st.writeBook(out, "", name, func(wr io.Writer) error { return xlsx.WriteConsolidated(wr, cb) })
+}
+
+func (st *state) writeBook(out, key, name string, write func(io.Writer) error) error {
+	var buf bytes.Buffer
+	if err := write(&buf); err != nil {
+		return fmt.Errorf("cannot write %s: %w", name, err)
+	}
+	if err := inbox.WriteAtomic(out, name, outputPerm, func(w io.Writer) error {
+		_, err := w.Write(buf.Bytes())
+		return err
+	}); err != nil {
+		return fmt.Errorf("cannot write %s: %w", name, err)
+	}
+	st.books[key] = book{name: name, data: buf.Bytes()}
+	return nil
+}
+
+// reportFor is the part of the report that belongs to one wholesaler:
+// nothing of another wholesaler may reach its workbook or its mail.
+func (st *state) reportFor(w string) reconcile.Report {
+	r := reconcile.Report{AsOf: st.report.AsOf}
+	for _, l := range st.report.Lines {
+		if l.Wholesaler == w {
+			r.Lines = append(r.Lines, l)
+		}
+	}
+	for _, d := range st.report.Discrepancies {
+		if d.Wholesaler == w {
+			r.Discrepancies = append(r.Discrepancies, d)
+		}
+	}
+	for _, x := range st.report.RejectedRows {
+		if x.Wholesaler == w {
+			r.RejectedRows = append(r.RejectedRows, x)
+		}
+	}
+	for _, f := range st.report.Files {
+		if f.Wholesaler == w {
+			r.Files = append(r.Files, f)
+		}
+	}
+	return r
+}
+
+func (st *state) programNames() map[string]string {
+	names := map[string]string{}
+	for _, p := range st.cfg.Programs {
+		names[p.ID] = p.Name
+	}
+	return names
+}
+
+// renderMail renders every message of the run; they are stored in the
+// outbox with the commit and sent after it.
+func (st *state) renderMail(now time.Time) error {
+	mc := st.cfg.Mail
+	for _, w := range st.cfg.Wholesalers {
+		if len(w.Emails) == 0 {
+			continue
+		}
+		r := st.reportFor(w.ID)
+		b := st.books[w.ID]
+		received := false
+		for _, f := range st.feeds {
+			received = received || f.Wholesaler == w.ID
+		}
+		msgs, err := notify.Render(notify.Summary{
+			RunID: st.runID, AsOf: st.asOf, Language: w.Language,
+			Wholesaler: w.ID, WholesalerName: w.Name, Received: received,
+			Programs: st.programNames(), Lines: r.Lines, Discrepancies: r.Discrepancies,
+			Rejected: r.RejectedRows, Files: r.Files,
+			Attachment: notify.Attachment{Name: b.name, Data: b.data},
+		}, mc.From, w.Emails, now)
+		if err != nil {
+			return fmt.Errorf("cannot render the mail to %s: %w", w.ID, err)
+		}
+		st.messages = append(st.messages, msgs...)
+	}
+	if len(mc.ProgramManagers) > 0 {
+		b := st.books[""]
+		r := *st.report
+		msgs, err := notify.RenderManagers(notify.Summary{
+			RunID: st.runID, AsOf: st.asOf, Language: "fr", Received: true,
+			Programs: st.programNames(), Lines: r.Lines, Discrepancies: r.Discrepancies,
+			Rejected: r.RejectedRows, Files: r.Files, Warnings: r.Warnings,
+			Attachment: notify.Attachment{Name: b.name, Data: b.data},
+		}, mc.From, mc.ProgramManagers, now)
+		if err != nil {
+			return fmt.Errorf("cannot render the program managers' mail: %w", err)
+		}
+		st.messages = append(st.messages, msgs...)
+	}
+	return nil
+}
+
+// dryRunMail lists what would be sent.
+func (st *state) dryRunMail() {
+	for _, m := range st.messages {
+		st.report.Mail = append(st.report.Mail, reconcile.MailResult{
+			Wholesaler: m.Wholesaler, Recipient: m.Recipient, MessageID: m.ID,
+			Status: reconcile.MailQueued, Error: "dry run: not sent",
+		})
+	}
+}
+
+// commit records the run in the ledger in one transaction.
+func (st *state) commit(ctx context.Context, start, end, scheduled time.Time) error {
+	report, err := json.Marshal(st.report)
+	if err != nil {
+		return err
+	}
+	c := ledger.Commit{
+		Run: ledger.Run{ID: st.runID, AsOf: st.asOf, StartedAt: start, FinishedAt: end,
+			ScheduledAt: scheduled, Status: "ok"},
+		Report: report,
+		Lines:  st.outcome.Lines,
+		Seen:   st.outcome.Seen,
+		Outbox: st.messages,
+	}
+	for _, fw := range st.files {
+		switch fw.result.Status {
+		case reconcile.Processed, reconcile.Duplicate:
+			c.Files = append(c.Files, ledger.FileRecord{Wholesaler: fw.file.Wholesaler, Name: fw.file.Name,
+				SHA256: fw.result.SHA256, Status: fw.result.Status})
+		}
+	}
+	for _, f := range st.feeds {
+		c.Feeds = append(c.Feeds, f.Wholesaler)
+	}
+	st.progressf("committing the ledger", 0, 1)
+	if err := st.store.Commit(ctx, c); err != nil {
+		return fmt.Errorf("cannot commit the run to the ledger (nothing was changed): %w", err)
+	}
+	return nil
+}
+
+// moveFiles archives processed and duplicate files and quarantines the
+// unreadable ones. A failure here is reported, not fatal: the file stays in
+// the inbox and the next run sees it as a duplicate.
+func (st *state) moveFiles() {
+	for _, fw := range st.files {
+		var err error
+		switch fw.result.Status {
+		case reconcile.Processed, reconcile.Duplicate:
+			_, err = st.in.Archive(fw.file, st.asOf)
+		case reconcile.Quarantined:
+			_, err = st.in.Quarantine(fw.file, fw.result.Error)
+		default:
+			continue
+		}
+		if err != nil {
+			msg := fmt.Sprintf("%s/%s could not be moved out of the inbox: %v", fw.file.Wholesaler, fw.file.Name, err)
+			st.warnings = append(st.warnings, msg)
+			st.report.Warnings = append(st.report.Warnings, msg)
+			st.log.Error("cannot move file", "wholesaler", fw.file.Wholesaler, "file", fw.file.Name, "err", err)
+		}
+	}
+}
+
+// sendMail flushes the outbox (this run's messages and any left from
+// earlier runs) and reports this run's messages.
+func (st *state) sendMail(ctx context.Context, sender *notify.Sender) {
+	if sender != nil {
+		if err := sender.Flush(ctx); err != nil {
+			st.log.Error("mail delivery incomplete", "err", err)
+		}
+	}
+	msgs, err := st.store.RunMail(ctx, st.runID)
+	if err != nil {
+		st.log.Error("cannot read the outbox", "err", err)
+		return
+	}
+	for _, m := range msgs {
+		st.report.Mail = append(st.report.Mail, reconcile.MailResult{
+			Wholesaler: m.Wholesaler, Recipient: m.Recipient, MessageID: m.ID,
+			Status: m.Status, Attempts: m.Attempts, Error: m.LastError,
+		})
+	}
+}
+
+// writeReport writes run.json.
+func (st *state) writeReport(out string) error {
+	data, err := json.MarshalIndent(st.report, "", "  ")
+	if err != nil {
+		return err
+	}
+	data = append(data, '\n')
+	return inbox.WriteAtomic(out, "run.json", outputPerm, func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	})
+}

@@ -1,0 +1,315 @@
+package batch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"time"
+
+	"github.com/encours/encours/reconcile"
+	"github.com/encours/encours/reconcile/config"
+	"github.com/encours/encours/reconcile/inbox"
+	"github.com/encours/encours/reconcile/layout"
+	"github.com/encours/encours/reconcile/ledger"
+	"github.com/encours/encours/reconcile/xlsx"
+)
+
+// state is one run in progress.
+type state struct {
+	cfg         *config.Config
+	store       *ledger.Store
+	log         *slog.Logger
+	asOf        reconcile.Date
+	asOfInstant time.Time
+	runID       string
+	progress    func(phase string, done, total int)
+
+	in       *inbox.Inbox
+	files    []*fileWork
+	feeds    []reconcile.Feed
+	rejected []reconcile.RejectedRow
+	warnings []string
+
+	outcome  reconcile.Outcome
+	report   *reconcile.Report
+	books    map[string]book // by wholesaler id; "" is the consolidated one
+	messages []reconcile.Message
+}
+
+// fileWork is one inbox file on its way through the run.
+type fileWork struct {
+	file     inbox.File
+	result   reconcile.FileResult
+	accounts layout.Accounts
+	orders   layout.Orders
+	raw      []xlsx.SourceRow
+	sheet    string // the accounts sheet
+	// ordersSheet is the sheet the orders were read from, if any.
+	ordersSheet string
+}
+
+func (st *state) progressf(phase string, done, total int) {
+	if st.progress != nil {
+		st.progress(phase, done, total)
+	}
+}
+
+// read scans the inbox and reads every ready file through its wholesaler's
+// layout. Unreadable files are marked for quarantine; nothing moves yet.
+func (st *state) read(ctx context.Context) error {
+	cfg := st.cfg
+	st.in = &inbox.Inbox{Root: cfg.Inbox, DataDir: cfg.DataDir, MinAge: cfg.MinFileAge}
+	ids := make([]string, len(cfg.Wholesalers))
+	for i, w := range cfg.Wholesalers {
+		ids[i] = w.ID
+	}
+	scan, err := st.in.Scan(ids)
+	if err != nil {
+		return fmt.Errorf("cannot read the inbox %s: %w", cfg.Inbox, err)
+	}
+	// Copies that keep an old modification time while they grow (cp -p)
+	// are caught by a second look a moment later.
+	if scan.Files, err = st.in.Stable(ctx, scan.Files, stableInterval(cfg.MinFileAge)); err != nil {
+		return err
+	}
+	st.warnings = append(st.warnings, scan.Warnings...)
+	for _, w := range scan.Warnings {
+		st.log.Warn(w)
+	}
+
+	seen := map[string]bool{} // hashes read in this run
+	for i, f := range scan.Files {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		st.progressf("reading "+f.Name, i, len(scan.Files))
+		fw := &fileWork{file: f, result: reconcile.FileResult{Wholesaler: f.Wholesaler, Name: f.Name}}
+		st.files = append(st.files, fw)
+		log := st.log.With("wholesaler", f.Wholesaler, "file", f.Name)
+		if f.Deferred {
+			fw.result.Status = reconcile.Deferred
+			fw.result.Error = f.DeferReason
+			log.Info("file deferred", "reason", f.DeferReason)
+			continue
+		}
+		st.readFile(ctx, fw, seen, log)
+	}
+	st.buildFeeds()
+	return nil
+}
+
+func (st *state) readFile(ctx context.Context, fw *fileWork, seen map[string]bool, log *slog.Logger) {
+	opened, err := fw.file.Load(st.cfg.Limits.MaxFileBytes)
+	if errors.Is(err, inbox.ErrTooLarge) {
+		fw.result.Status = reconcile.Quarantined
+		fw.result.Error = fmt.Sprintf("the file is larger than the limit of %d bytes (limits.max_file_bytes); split the export or raise the limit", st.cfg.Limits.MaxFileBytes)
+		log.Warn("file quarantined", "reason", fw.result.Error)
+		return
+	}
+	if errors.Is(err, inbox.ErrChanged) {
+		fw.result.Status = reconcile.Deferred
+		fw.result.Error = "the file changed while it was read (still being copied?); it will be read at the next run"
+		log.Info("file deferred", "reason", fw.result.Error)
+		return
+	}
+	if err != nil {
+		fw.result.Status = reconcile.Deferred
+		fw.result.Error = "cannot read the file: " + err.Error()
+		log.Warn("file unreadable, deferred", "err", err)
+		return
+	}
+	fw.result.SHA256 = opened.SHA256
+	done, err := st.store.FileProcessed(ctx, opened.SHA256)
+	if err != nil {
+		fw.result.Status = reconcile.Deferred
+		fw.result.Error = "cannot check the ledger: " + err.Error()
+		return
+	}
+	if done || seen[opened.SHA256] {
+		fw.result.Status = reconcile.Duplicate
+		log.Info("file is a duplicate of one already processed", "sha256", opened.SHA256)
+		return
+	}
+	seen[opened.SHA256] = true
+
+	w, _ := st.cfg.Wholesaler(fw.file.Wholesaler)
+	if err := st.parse(fw, opened, w.Layout); err != nil {
+		fw.result.Status = reconcile.Quarantined
+		fw.result.Error = err.Error()
+		log.Warn("file quarantined", "reason", err)
+		return
+	}
+	fw.result.Status = reconcile.Processed
+	log.Info("file read", "accounts", len(fw.accounts.Rows), "orders", len(fw.orders.Rows),
+		"rejected_rows", len(fw.accounts.Rejected)+len(fw.orders.Rejected))
+}
+
+// parse reads the accounts sheet (required) and the orders sheet (optional).
+func (st *state) parse(fw *fileWork, opened *inbox.Content, l layout.Layout) error {
+	lim := st.cfg.Limits
+	wb, err := xlsx.Open(opened.Reader(), int64(len(opened.Data)), xlsx.Limits{
+		MaxFileBytes: lim.MaxFileBytes, MaxUnzippedBytes: lim.MaxUnzippedBytes, MaxRows: int64(lim.MaxRows),
+		TmpDir: st.cfg.DataDir,
+	})
+	if err != nil {
+		return err
+	}
+	defer wb.Close()
+	opts := layout.ReadOptions{File: fw.file.Name, Date1904: wb.Date1904(), Location: st.cfg.Location}
+
+	sheet := l.Accounts.Name
+	if sheet == "" {
+		sheet = wb.SheetNames()[0]
+	}
+	rows, err := wb.Rows(sheet)
+	if err != nil {
+		return err
+	}
+	opts.OnRow = func(num int, cells []string) {
+		fw.raw = append(fw.raw, xlsx.SourceRow{Num: num, Cells: append([]string(nil), cells...)})
+	}
+	fw.sheet = sheet
+	fw.accounts, err = l.ReadAccounts(rows, sheet, opts)
+	rows.Close()
+	if err != nil {
+		return err
+	}
+	opts.OnRow = nil
+	if l.Orders == nil {
+		return nil
+	}
+	for _, name := range orderSheets(wb.SheetNames(), sheet, l.Orders.Name) {
+		rows, err := wb.Rows(name)
+		if err != nil {
+			return err
+		}
+		orders, err := l.ReadOrders(rows, name, opts)
+		rows.Close()
+		if err == nil {
+			fw.orders, fw.ordersSheet = orders, name
+			return nil
+		}
+		if l.Orders.Name != "" {
+			return err
+		}
+	}
+	return nil
+}
+
+// orderSheets lists where to look for orders: the named sheet when it is
+// there (a file without it brings no orders), else every other sheet.
+func orderSheets(sheets []string, accounts, named string) []string {
+	var out []string
+	for _, s := range sheets {
+		if named != "" && s == named {
+			return []string{s}
+		}
+		if named == "" && s != accounts {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// buildFeeds turns each wholesaler's processed files, oldest first, into
+// one Feed: the last file's accounts are the current state, statuses take
+// the latest word on each reseller, and orders are the union (an order
+// re-sent in a later file replaces the earlier copy).
+func (st *state) buildFeeds() {
+	byW := map[string][]*fileWork{}
+	var order []string
+	for _, fw := range st.files {
+		if fw.result.Status != reconcile.Processed {
+			continue
+		}
+		w := fw.file.Wholesaler
+		if _, ok := byW[w]; !ok {
+			order = append(order, w)
+		}
+		byW[w] = append(byW[w], fw)
+	}
+	for _, w := range order {
+		files := byW[w]
+		feed := reconcile.Feed{Wholesaler: w, Statuses: map[string]reconcile.Status{}}
+		for _, fw := range files {
+			for _, a := range fw.accounts.Rows {
+				feed.Statuses[a.ResellerID] = a.Status
+			}
+			feed.AppliedLineMapped = fw.accounts.AppliedLineMapped
+		}
+		last := files[len(files)-1]
+		feed.Accounts = last.accounts.Rows
+
+		byOrder := map[string][]reconcile.Order{}
+		var ids []string
+		for _, fw := range files {
+			st.addRejected(w, fw.accounts.Rejected)
+			st.addRejected(w, fw.orders.Rejected)
+			inFile := map[string][]reconcile.Order{}
+			for _, o := range fw.orders.Rows {
+				if field, reason := st.checkOrder(o, feed.Statuses); reason != "" {
+					st.rejected = append(st.rejected, reconcile.RejectedRow{
+						Wholesaler: w, File: fw.file.Name, Sheet: fw.ordersSheet, Row: o.Row,
+						Column: st.orderColumn(fw, field), Reason: reason,
+					})
+					continue
+				}
+				inFile[o.OrderID] = append(inFile[o.OrderID], o)
+			}
+			for id, lines := range inFile {
+				if _, ok := byOrder[id]; !ok {
+					ids = append(ids, id)
+				}
+				byOrder[id] = lines
+			}
+		}
+		sort.Strings(ids)
+		for _, id := range ids {
+			feed.Orders = append(feed.Orders, byOrder[id]...)
+		}
+		st.feeds = append(st.feeds, feed)
+	}
+}
+
+func (st *state) addRejected(w string, rows []reconcile.RejectedRow) {
+	for _, r := range rows {
+		r.Wholesaler = w
+		st.rejected = append(st.rejected, r)
+	}
+}
+
+// checkOrder applies the run-level rules on an order line: its reseller
+// must be known from an accounts sheet of this run, and it may not be dated
+// after as-of. It returns the offending field and the reason, or "".
+func (st *state) checkOrder(o reconcile.Order, statuses map[string]reconcile.Status) (string, string) {
+	if _, ok := statuses[o.ResellerID]; !ok {
+		return "reseller_id", fmt.Sprintf("reseller %q is not in any accounts sheet sent with this order; add the account or correct the code", o.ResellerID)
+	}
+	if o.Date > st.asOf {
+		return "order_date", fmt.Sprintf("order dated %s is after the run date %s; check the date", o.Date, st.asOf)
+	}
+	return "", ""
+}
+
+// stableInterval is how long the stability check waits between its two
+// looks at the inbox: a tenth of min_file_age, at most two seconds.
+func stableInterval(minAge time.Duration) time.Duration {
+	return min(minAge/10, 2*time.Second)
+}
+
+// orderColumn returns the header, as written in the file, of an orders field.
+func (st *state) orderColumn(fw *fileWork, field string) string {
+	w, _ := st.cfg.Wholesaler(fw.file.Wholesaler)
+	if w.Layout.Orders != nil {
+		for _, h := range fw.orders.Header {
+			for _, alias := range w.Layout.Orders.Columns[field] {
+				if layout.Fold(h) == layout.Fold(alias) {
+					return h
+				}
+			}
+		}
+	}
+	return field
+}
