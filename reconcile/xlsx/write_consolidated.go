@@ -203,7 +203,7 @@ func writeSummary(f *excelize.File, st *styles, b ConsolidatedBook, wholesaler, 
 	if err := setRow(f, s, hr, headerCells(st, summaryHeader)); err != nil {
 		return err
 	}
-	for i, wd := range []float64{20, 28, 9, 11, 20, 20, 11, 18, 11, 10, 14} {
+	for i, wd := range []float64{20, 28, 18, 18, 20, 20, 18, 18, 14, 14, 14} {
 		col, _ := excelize.ColumnNumberToName(i + 1)
 		if err := f.SetColWidth(s, col, col, wd); err != nil {
 			return err
