@@ -47,13 +47,7 @@ func (st *state) evaluate(ctx context.Context) error {
 		return err
 	}
 
-	sort.SliceStable(st.rejected, func(i, j int) bool {
-		a, b := st.rejected[i], st.rejected[j]
-		if a.Wholesaler != b.Wholesaler {
-			return a.Wholesaler < b.Wholesaler
-		}
-		return false // keep file order (oldest first) and row order
-	})
+	st.sortRejected()
 	files := make([]reconcile.FileResult, 0, len(st.files))
 	for _, fw := range st.files {
 		files = append(files, fw.result)
@@ -111,4 +105,30 @@ func nonNil[T any](s []T) []T {
 		return []T{}
 	}
 	return s
+}
+
+// sortRejected orders rejected rows by wholesaler, then as the files were
+// read (oldest first), accounts sheet before orders sheet, then row.
+func (st *state) sortRejected() {
+	type key struct{ file, sheet int }
+	rank := map[[3]string]key{}
+	for i, fw := range st.files {
+		w, n := fw.file.Wholesaler, fw.file.Name
+		rank[[3]string{w, n, fw.sheet}] = key{i, 0}
+		rank[[3]string{w, n, fw.ordersSheet}] = key{i, 1}
+	}
+	sort.SliceStable(st.rejected, func(i, j int) bool {
+		a, b := st.rejected[i], st.rejected[j]
+		if a.Wholesaler != b.Wholesaler {
+			return a.Wholesaler < b.Wholesaler
+		}
+		ka, kb := rank[[3]string{a.Wholesaler, a.File, a.Sheet}], rank[[3]string{b.Wholesaler, b.File, b.Sheet}]
+		if ka != kb {
+			if ka.file != kb.file {
+				return ka.file < kb.file
+			}
+			return ka.sheet < kb.sheet
+		}
+		return a.Row < b.Row
+	})
 }

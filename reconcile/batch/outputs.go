@@ -139,8 +139,12 @@ func (st *state) renderMail(now time.Time) error {
 	if len(mc.ProgramManagers) > 0 {
 		b := st.books[""]
 		r := *st.report
+		names := map[string]string{}
+		for _, w := range st.cfg.Wholesalers {
+			names[w.ID] = w.Name
+		}
 		msgs, err := notify.RenderManagers(notify.Summary{
-			RunID: st.runID, AsOf: st.asOf, Language: "fr", Received: true,
+			RunID: st.runID, AsOf: st.asOf, Language: "fr", Received: true, Wholesalers: names,
 			Programs: st.programNames(), Lines: r.Lines, Discrepancies: r.Discrepancies,
 			Rejected: r.RejectedRows, Files: r.Files, Warnings: r.Warnings,
 			Attachment: notify.Attachment{Name: b.name, Data: b.data},

@@ -176,6 +176,15 @@ func (st *state) parse(fw *fileWork, opened *inbox.Content, l layout.Layout) err
 	if err != nil {
 		return err
 	}
+	byRow := make(map[int]reconcile.Account, len(fw.accounts.Rows))
+	for _, a := range fw.accounts.Rows {
+		byRow[a.Row] = a
+	}
+	for i := range fw.raw {
+		if a, ok := byRow[fw.raw[i].Num]; ok {
+			fw.raw[i].ResellerID, fw.raw[i].ResellerName = a.ResellerID, a.Name
+		}
+	}
 	opts.OnRow = nil
 	if l.Orders == nil {
 		return nil

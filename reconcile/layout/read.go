@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/encours/encours/reconcile"
 )
@@ -163,14 +164,14 @@ func (r *sheetReader) amount(cells []string, field int, optional, nonNegative bo
 	switch {
 	case err == nil:
 		if nonNegative && c < 0 {
-			r.fail(field, "%s %q is negative: it cannot be below 0", r.colName(field), trim(raw))
+			r.fail(field, "%s %s is negative: it cannot be below 0", r.colName(field), quoted(trim(raw)))
 		}
 	case errors.Is(err, ErrEmpty):
 		r.fail(field, "%s is empty: write the amount, 0 if none", r.colName(field))
 	case errors.Is(err, ErrAmountTooLarge):
-		r.fail(field, "%s %q is over 10 000 000 000 000 €: check the column", r.colName(field), trim(raw))
+		r.fail(field, "%s %s is over 10 000 000 000 000 €: check the column", r.colName(field), quoted(trim(raw)))
 	default:
-		r.fail(field, "%s %q is not an amount: write it like %s", r.colName(field), trim(raw), r.l.amountExample())
+		r.fail(field, "%s %s is not an amount: write it like %s", r.colName(field), quoted(trim(raw)), r.l.amountExample())
 	}
 	return c
 }
@@ -182,7 +183,7 @@ func (r *sheetReader) dateTime(cells []string, field int) time.Time {
 	}
 	t, err := ParseDate(v, r.l.DateOrder, r.o.Date1904, r.o.Location)
 	if err != nil {
-		r.fail(field, "%s %q is not a date: write it like %s or %s 08:00", r.colName(field), v, r.l.dateExample(), r.l.dateExample())
+		r.fail(field, "%s %s is not a date: write it like %s or %s 08:00", r.colName(field), quoted(v), r.l.dateExample(), r.l.dateExample())
 	}
 	return t
 }
@@ -195,7 +196,7 @@ func (r *sheetReader) day(cells []string, field int) reconcile.Date {
 	}
 	d, err := ParseDay(v, r.l.DateOrder, r.o.Date1904)
 	if err != nil {
-		r.fail(field, "%s %q is not a date: write it like %s", r.colName(field), v, r.l.dateExample())
+		r.fail(field, "%s %s is not a date: write it like %s", r.colName(field), quoted(v), r.l.dateExample())
 	}
 	return d
 }
@@ -293,14 +294,14 @@ func (l Layout) ReadAccounts(src RowSource, sheet string, o ReadOptions) (Accoun
 		} else if st, ok := status[normalize(v)]; ok {
 			a.Status = st
 		} else {
-			r.fail(aStatus, "%s %q is not a known status: write one of %s, or add it to status_values in config.yaml", r.colName(aStatus), v, words)
+			r.fail(aStatus, "%s %s is not a known status: write one of %s, or add it to status_values in config.yaml", r.colName(aStatus), quoted(v), words)
 		}
 		a.InsuredLimit = r.amount(cells, aInsuredLimit, false, true)
-		a.Outstanding = r.amount(cells, aOutstanding, false, true)
+		a.Outstanding = r.amount(cells, aOutstanding, false, false) // a credit balance is negative
 		a.AppliedLine = r.amount(cells, aAppliedLine, true, true)
 		if len(r.problems) == 0 {
 			if kept, dup := seen[a.ResellerID]; dup {
-				r.fail(aResellerID, "%s %q already appears on row %d, which is kept: remove one of the two rows", r.colName(aResellerID), a.ResellerID, kept)
+				r.fail(aResellerID, "%s %s already appears on row %d, which is kept: remove one of the two rows", r.colName(aResellerID), quoted(a.ResellerID), kept)
 			}
 		}
 		if r.reject(num) {
@@ -369,4 +370,16 @@ func (l Layout) ReadOrders(src RowSource, sheet string, o ReadOptions) (Orders, 
 	})
 	out.Header, out.HeaderRow, out.Rejected = r.h.cells, r.h.row, r.rejects
 	return out, err
+}
+
+// quoted puts cell text between quotes for a reason a person reads: unlike
+// %q it leaves accents and the euro sign alone, and shows non-breaking and
+// other odd spaces as plain ones.
+func quoted(s string) string {
+	return `"` + strings.Map(func(r rune) rune {
+		if unicode.IsSpace(r) || unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, s) + `"`
 }

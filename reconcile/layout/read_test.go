@@ -94,7 +94,7 @@ func TestReadAccounts(t *testing.T) {
 		{"C004", "Delta", "ok", "1", "12,5 %"},
 		{"", "Epsilon", "ok", "1", "2"},
 		{"C005", "Zeta", "closed", "-1", "2"},
-		{"C006", "Eta", "ok", "1", "-2"},
+		{"C006", "Eta", "ok", "1", "-2"}, // a credit balance
 		{"C001", "Alpha bis", "actif", "1", "2"},
 		{"c001", "Alpha minuscule", "actif", "1", "2"},
 		{"C007", "Theta", "ok", "", "2"},
@@ -120,6 +120,7 @@ func TestReadAccounts(t *testing.T) {
 	want := []reconcile.Account{
 		{ResellerID: "C001", Name: "Alpha", Status: reconcile.Active, InsuredLimit: 900000, Outstanding: 1234050, AppliedLine: 340000, Row: 3},
 		{ResellerID: "C002", Name: "Beta", Status: reconcile.Terminated, InsuredLimit: 500000, Outstanding: 0, Row: 4},
+		{ResellerID: "C006", Name: "Eta", Status: reconcile.Active, InsuredLimit: 100, Outstanding: -200, Row: 11},
 		{ResellerID: "c001", Name: "Alpha minuscule", Status: reconcile.Active, InsuredLimit: 100, Outstanding: 200, Row: 13},
 		{ResellerID: "C010", Name: "Lambda", Status: reconcile.Terminated, InsuredLimit: 100, Outstanding: 200, Row: 18},
 	}
@@ -134,7 +135,6 @@ func TestReadAccounts(t *testing.T) {
 		rej(8, "Encours", `Encours "12,5 %" is not an amount: write it like 12 340,00`),
 		rej(9, "Code client", `Code client is empty: every row needs the reseller's code`),
 		rej(10, "Limite assurée", `Limite assurée "-1" is negative: it cannot be below 0`),
-		rej(11, "Encours", `Encours "-2" is negative: it cannot be below 0`),
 		rej(12, "Code client", `Code client "C001" already appears on row 3, which is kept: remove one of the two rows`),
 		rej(14, "Limite assurée", `Limite assurée is empty: write the amount, 0 if none`),
 		rej(15, "Ligne Microsoft", `Ligne Microsoft "abc" is not an amount: write it like 12 340,00`),
