@@ -10,6 +10,12 @@ import (
 	"github.com/robfig/cron/v3"
 )
 
+// Schedule gives ticks: Next returns the first tick strictly after t, or
+// the zero time when there is none. Every cron.Schedule is one.
+type Schedule interface {
+	Next(t time.Time) time.Time
+}
+
 // maxSkips bounds the ticks Next passes over inside an autumn repeated
 // hour: one per second of that hour, with room to spare.
 const maxSkips = 1 << 16
@@ -29,7 +35,7 @@ const maxSkips = 1 << 16
 // robfig/cron alone skips the first and runs the second twice. Schedules
 // that are not field specs (@every) count elapsed time, know no wall clock,
 // and come back unchanged.
-func Wall(s cron.Schedule, loc *time.Location) cron.Schedule {
+func Wall(s Schedule, loc *time.Location) Schedule {
 	spec, ok := s.(*cron.SpecSchedule)
 	if !ok || loc == nil {
 		return s
@@ -111,7 +117,7 @@ func firstInstant(wall time.Time, loc *time.Location) time.Time {
 // ticked after last and at or before now, CatchUp returns the latest such
 // tick and true: the daemon runs once for it, however many ticks it
 // missed. Otherwise it returns false and the daemon waits for the next tick.
-func CatchUp(s cron.Schedule, last, now time.Time) (time.Time, bool) {
+func CatchUp(s Schedule, last, now time.Time) (time.Time, bool) {
 	if last.IsZero() {
 		return time.Time{}, false
 	}

@@ -20,7 +20,7 @@ func mustZone(t *testing.T, name string) *time.Location {
 }
 
 // wallSpec parses spec in loc, as config does, and wraps it with Wall.
-func wallSpec(t *testing.T, spec string, loc *time.Location) cron.Schedule {
+func wallSpec(t *testing.T, spec string, loc *time.Location) Schedule {
 	t.Helper()
 	s, err := parser.Parse(spec)
 	if err != nil {
@@ -52,7 +52,7 @@ func format(ts []time.Time, loc *time.Location) []string {
 }
 
 // ticks lists the ticks of s after from and before until.
-func ticks(s cron.Schedule, from, until time.Time) []time.Time {
+func ticks(s Schedule, from, until time.Time) []time.Time {
 	var out []time.Time
 	for t := s.Next(from); !t.IsZero() && t.Before(until); t = s.Next(t) {
 		out = append(out, t)
@@ -193,7 +193,7 @@ func TestCatchUp(t *testing.T) {
 	seconds := wallSpec(t, "*/2 * * * * *", paris)
 	tests := []struct {
 		name      string
-		s         cron.Schedule
+		s         Schedule
 		last, now string // empty last: never ran
 		want      string // empty: nothing to catch up
 	}{

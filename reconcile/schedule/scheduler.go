@@ -7,8 +7,6 @@ import (
 	"log/slog"
 	"runtime/debug"
 	"time"
-
-	"github.com/robfig/cron/v3"
 )
 
 // DefaultCancelWait is how long Run waits for a cancelled job to return
@@ -26,7 +24,7 @@ var ErrAbandoned = errors.New("the running run did not stop after it was cancell
 // fields are safe.
 type Scheduler struct {
 	// Schedule gives the ticks; wrap field specs with Wall.
-	Schedule cron.Schedule
+	Schedule Schedule
 	// Job is one run for one tick. Its context outlives Run's: it is
 	// cancelled only when the job overstays Grace at shutdown.
 	Job func(ctx context.Context, tick time.Time) error
