@@ -74,6 +74,7 @@ func (m *Main) cmdDaemon(ctx context.Context, args []string) error {
 		Job:      d.run,
 		CatchUp:  catchUp,
 		Grace:    cfg.ShutdownGrace,
+		Clock:    schedule.SystemClock{Location: cfg.Location},
 		Log:      log,
 		Next: func(t time.Time) {
 			mon.SetNext(t)

@@ -17,10 +17,19 @@ type Timer interface {
 }
 
 // SystemClock is the process clock.
-type SystemClock struct{}
+type SystemClock struct {
+	// Location, when set, is the zone Now answers in (and so the zone of
+	// the ticks the scheduler plans and logs).
+	Location *time.Location
+}
 
-// Now returns time.Now().
-func (SystemClock) Now() time.Time { return time.Now() }
+// Now returns time.Now(), in Location when set.
+func (c SystemClock) Now() time.Time {
+	if c.Location != nil {
+		return time.Now().In(c.Location)
+	}
+	return time.Now()
+}
 
 // NewTimer returns a time.Timer.
 func (SystemClock) NewTimer(d time.Duration) Timer { return systemTimer{time.NewTimer(d)} }

@@ -72,7 +72,7 @@ func (s *Scheduler) Run(ctx context.Context) error {
 
 	var last time.Time
 	if !s.CatchUp.IsZero() {
-		s.log().Info("a tick was missed while the daemon was down: running once now", "tick", s.CatchUp)
+		s.log().Debug("running the catch-up tick", "tick", s.CatchUp)
 		start(s.CatchUp)
 	}
 	for {
