@@ -36,8 +36,10 @@ const (
 	DefaultMaxUnzippedBytes   = 1 << 30
 	DefaultMaxRows            = 1048576
 	DefaultMailMaxAge         = 120 * time.Hour
-	DefaultSMTPPort           = 587
-	DefaultPasswordEnv        = "SMTP_PASSWORD"
+	// DefaultFrom signs the .eml files of the dir transport when mail.from is not set.
+	DefaultFrom        = "encours <encours@localhost>"
+	DefaultSMTPPort    = 587
+	DefaultPasswordEnv = "SMTP_PASSWORD"
 )
 
 // Mail transports.
@@ -116,7 +118,7 @@ type Mail struct {
 	// Transport is TransportDir or TransportSMTP.
 	Transport string
 	// From is the sender address, "Name <addr>" or "addr". Required with
-	// smtp; may be empty with dir (the notifier then picks its own).
+	// smtp; DefaultFrom with dir when not set.
 	From string
 	// ProgramManagers receive the consolidated workbook.
 	ProgramManagers []string
@@ -170,6 +172,7 @@ func Default() *Config {
 		},
 		Mail: Mail{
 			Transport: TransportDir,
+			From:      DefaultFrom,
 			MaxAge:    DefaultMailMaxAge,
 			SMTP:      SMTP{Port: DefaultSMTPPort, TLS: TLSStartTLS, PasswordEnv: DefaultPasswordEnv},
 		},
@@ -462,9 +465,12 @@ func (r *reader) mail(n *yaml.Node, m *Mail) {
 		if m.SMTP.Host == "" {
 			r.errorf(n, "mail.smtp.host", "is required when mail.transport is smtp")
 		}
-		if m.From == "" && !f.has("from") {
+		if !f.has("from") || m.From == "" {
 			r.errorf(n, "mail.from", "is required when mail.transport is smtp")
 		}
+	}
+	if m.From == "" && m.Transport != TransportSMTP {
+		m.From = DefaultFrom
 	}
 }
 
