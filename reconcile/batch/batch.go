@@ -46,6 +46,9 @@ type Runner struct {
 	Holder string
 	// Transport delivers mail; nil leaves messages queued in the outbox.
 	Transport notify.Transport
+	// Sleep waits between mail attempts (nil: a real timer); tests make
+	// it instant so a retried delivery does not wait real seconds.
+	Sleep func(context.Context, time.Duration) error
 }
 
 // Result is what a run produced.
@@ -194,5 +197,5 @@ func (r *Runner) sender(store *ledger.Store) *notify.Sender {
 		return nil
 	}
 	return &notify.Sender{Outbox: store, Transport: r.Transport, Now: r.Now, Log: r.log(),
-		MaxAge: r.Config.Mail.MaxAge}
+		MaxAge: r.Config.Mail.MaxAge, Sleep: r.Sleep}
 }

@@ -110,6 +110,23 @@ func (st *state) programNames() map[string]string {
 	return names
 }
 
+// resellerNames maps one wholesaler's reseller ids to the names its
+// processed exports of this run give them.
+func (st *state) resellerNames(w string) map[string]string {
+	names := map[string]string{}
+	for _, fw := range st.files {
+		if fw.file.Wholesaler != w || fw.result.Status != reconcile.Processed {
+			continue
+		}
+		for _, a := range fw.accounts.Rows {
+			if a.Name != "" {
+				names[a.ResellerID] = a.Name
+			}
+		}
+	}
+	return names
+}
+
 // renderMail renders every message of the run; they are stored in the
 // outbox with the commit and sent after it.
 func (st *state) renderMail(now time.Time) error {
@@ -127,8 +144,8 @@ func (st *state) renderMail(now time.Time) error {
 		msgs, err := notify.Render(notify.Summary{
 			RunID: st.runID, AsOf: st.asOf, Language: w.Language,
 			Wholesaler: w.ID, WholesalerName: w.Name, Received: received,
-			Programs: st.programNames(), Lines: r.Lines, Discrepancies: r.Discrepancies,
-			Rejected: r.RejectedRows, Files: r.Files,
+			Programs: st.programNames(), Resellers: st.resellerNames(w.ID),
+			Lines: r.Lines, Discrepancies: r.Discrepancies, Rejected: r.RejectedRows, Files: r.Files,
 			Attachment: notify.Attachment{Name: b.name, Data: b.data},
 		}, mc.From, w.Emails, now)
 		if err != nil {

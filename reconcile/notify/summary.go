@@ -31,7 +31,11 @@ type Summary struct {
 	// Wholesalers maps wholesaler id to name, for the program managers'
 	// email; every configured wholesaler should be listed so that one
 	// without an export still shows.
-	Wholesalers   map[string]string
+	Wholesalers map[string]string
+	// Resellers maps the wholesaler's reseller ids to the names its export
+	// gives them, so a credit manager reads "C001 · Dupont SARL" rather
+	// than a bare code. Wholesaler emails only; untrusted text.
+	Resellers     map[string]string
 	Lines         []reconcile.ReportLine
 	Discrepancies []reconcile.Discrepancy
 	Rejected      []reconcile.RejectedRow

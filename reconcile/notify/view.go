@@ -132,6 +132,15 @@ func programName(s Summary, id string) string {
 	return clean(id)
 }
 
+// reseller labels a reseller by its id and, when the export gave one, its
+// name.
+func reseller(s Summary, id string) string {
+	if n := clean(s.Resellers[id]); n != "" && n != clean(id) {
+		return clean(id) + " · " + n
+	}
+	return clean(id)
+}
+
 func wholesalerName(s Summary, id string) string {
 	if n := s.Wholesalers[id]; n != "" {
 		return clean(n)
@@ -161,7 +170,7 @@ func buildView(s Summary, attachment string) view {
 	var exposure, granted, expiring reconcile.Cents
 	for _, l := range s.Lines {
 		lv := lineView{
-			Reseller: clean(l.ResellerID), Program: programName(s, l.Program),
+			Reseller: reseller(s, l.ResellerID), Program: programName(s, l.Program),
 			Amount: money(l.AmountCents, lang), From: date(l.ValidFrom, lang),
 			Until: date(l.ValidUntil, lang), Reason: clean(l.Reason),
 			DaysLeft: int(l.ValidUntil - s.AsOf),
@@ -199,7 +208,7 @@ func buildView(s Summary, attachment string) view {
 			gap = -gap
 		}
 		v.Discrepancies = append(v.Discrepancies, discView{
-			Kind: string(d.Kind), Reseller: clean(d.ResellerID), Program: programName(s, d.Program),
+			Kind: string(d.Kind), Reseller: reseller(s, d.ResellerID), Program: programName(s, d.Program),
 			OrderID: clean(d.OrderID), Expected: money(d.ExpectedCents, lang),
 			Actual: money(d.ActualCents, lang), Gap: money(gap, lang), Hours: d.Hours,
 		})
