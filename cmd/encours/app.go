@@ -55,6 +55,7 @@ commands:
   daemon  --config FILE [--log-format text|json]                       runs on the schedule until SIGINT/SIGTERM
   check   --config FILE                                                validates config and rules, prints the programs and next run times
   demo    [--out DIR]                                                  runs the samples/ weeks in a scratch folder
+  gen     --config FILE --wholesaler ID --rows N [--orders M] --out FILE.xlsx [--seed S] [--as-of D]   writes a large export (benchmarks)
 `
 
 // Run executes one command line and returns the process exit code.
@@ -73,6 +74,8 @@ func (m *Main) Run(ctx context.Context, args []string) int {
 		err = m.cmdCheck(ctx, args[1:])
 	case "demo":
 		err = m.cmdDemo(ctx, args[1:])
+	case "gen":
+		err = m.cmdGen(ctx, args[1:])
 	case "help", "-h", "--help":
 		fmt.Fprint(m.Stdout, usage)
 		return exitOK
