@@ -307,6 +307,25 @@ func finish(f *excelize.File, w io.Writer) error {
 	return err
 }
 
+// printable lays every sheet out landscape and one page wide: printed or
+// exported to PDF, a row of a line stays on one sheet of paper instead of
+// its columns being spread over several pages. It must run before a
+// sheet's StreamWriter is made, which copies the settings.
+func printable(f *excelize.File) error {
+	landscape, wide, tall, fit := "landscape", 1, 0, true
+	for _, sh := range f.GetSheetList() {
+		if err := f.SetPageLayout(sh, &excelize.PageLayoutOptions{
+			Orientation: &landscape, FitToWidth: &wide, FitToHeight: &tall,
+		}); err != nil {
+			return err
+		}
+		if err := f.SetSheetProps(sh, &excelize.SheetPropsOptions{FitToPage: &fit}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // sortedZip is an excelize.ZipWriter that writes its entries sorted by
 // name when closed. excelize writes streamed sheets in map order, which
 // would make two runs on the same input differ in their bytes. Entries are

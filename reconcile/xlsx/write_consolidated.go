@@ -70,6 +70,9 @@ func writeConsolidated(f *excelize.File, b ConsolidatedBook) error {
 			return err
 		}
 	}
+	if err := printable(f); err != nil {
+		return err
+	}
 	st, err := newStyles(f, l)
 	if err != nil {
 		return err

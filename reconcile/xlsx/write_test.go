@@ -239,6 +239,15 @@ func TestWriteWholesalerAutoFilter(t *testing.T) {
 		!strings.Contains(sheet1, `<col min="8" max="8" width="90" customWidth="1"/></cols>`) {
 		t.Errorf("lines sheet column widths missing or out of order")
 	}
+	// Printed or exported to PDF, every sheet is landscape and one page
+	// wide (checked in LibreOffice: a line no longer spreads over pages).
+	for _, part := range []string{"xl/worksheets/sheet1.xml", "xl/worksheets/sheet2.xml"} {
+		x := zipPart(t, buf.Bytes(), part)
+		if !strings.Contains(x, `<pageSetUpPr fitToPage="true">`) ||
+			!strings.Contains(x, `<pageSetup fitToHeight="0" fitToWidth="1" orientation="landscape"`) {
+			t.Errorf("%s is not set to print landscape, one page wide", part)
+		}
+	}
 }
 
 func zipPart(t *testing.T, data []byte, name string) string {

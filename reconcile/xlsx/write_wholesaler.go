@@ -98,6 +98,9 @@ func (ww *wholesalerWriter) write() error {
 			return err
 		}
 	}
+	if err := printable(f); err != nil {
+		return err
+	}
 	var err error
 	if ww.st, err = newStyles(f, l); err != nil {
 		return err
@@ -523,7 +526,7 @@ func prepareStream(f *excelize.File, sheet string, headerRow, ncol, lastRow int)
 	if err := f.SetSheetDimension(sheet, fmt.Sprintf("A1:%s%d", col, lastRow)); err != nil {
 		return err
 	}
-	return f.AutoFilter(sheet, fmt.Sprintf("A%d:%s%d", headerRow, col, lastRow), nil)
+	return autoFilter(f, sheet, fmt.Sprintf("A%d:%s%d", headerRow, col, lastRow))
 }
 
 // writeHeader writes a header row and column widths on a normal
@@ -587,5 +590,16 @@ func finishTable(f *excelize.File, sheet string, ncol, lastRow int) error {
 	if err != nil {
 		return err
 	}
-	return f.AutoFilter(sheet, fmt.Sprintf("A1:%s%d", col, lastRow), nil)
+	return autoFilter(f, sheet, fmt.Sprintf("A1:%s%d", col, lastRow))
+}
+
+// autoFilter sets an autofilter on ref. excelize's AutoFilter replaces the
+// sheet properties, dropping the fit-to-page flag printable set, so it is
+// set again.
+func autoFilter(f *excelize.File, sheet, ref string) error {
+	if err := f.AutoFilter(sheet, ref, nil); err != nil {
+		return err
+	}
+	fit := true
+	return f.SetSheetProps(sheet, &excelize.SheetPropsOptions{FitToPage: &fit})
 }
