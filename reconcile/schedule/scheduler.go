@@ -10,8 +10,10 @@ import (
 )
 
 // DefaultCancelWait is how long Run waits for a cancelled job to return
-// when Scheduler.CancelWait is zero.
-const DefaultCancelWait = 10 * time.Second
+// when Scheduler.CancelWait is zero. A batch run notices cancellation only
+// at its checkpoints (before the commit, at least), so a run cancelled in
+// the middle of reading a large export takes a while to return.
+const DefaultCancelWait = 30 * time.Second
 
 // ErrAbandoned is returned by Run when a job cancelled at shutdown did not
 // return within CancelWait.
