@@ -113,6 +113,9 @@ func Open(r io.ReaderAt, size int64, lim Limits) (*Workbook, error) {
 	if err != nil {
 		return nil, truncated(err)
 	}
+	if err := inspect(zr, size, lim); err != nil {
+		return nil, err
+	}
 	var unzipped uint64
 	hasWorkbook := false
 	for _, zf := range zr.File {
