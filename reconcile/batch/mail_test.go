@@ -398,9 +398,15 @@ func TestMailOverSMTP(t *testing.T) {
 		if !strings.Contains(a[0].text, evilName) {
 			t.Errorf("the formula-looking name is not in the plain text mail:\n%s", a[0].text)
 		}
+		if !strings.Contains(a[0].text, "supérieur à la limite assurée") || strings.Contains(a[0].text+a[0].html, "exceeds") {
+			t.Errorf("the French mail does not give its reasons in French:\n%s", a[0].text)
+		}
 		if !strings.Contains(a[0].html, `=HYPERLINK(&#34;http://evil.example/&#34;`) {
 			t.Errorf("the formula-looking name is not escaped in the HTML mail")
 		}
+	}
+	if b := got[betaMail]; len(b) == 1 && !strings.Contains(b[0].text, "exceeds insured limit €2,000.00") {
+		t.Errorf("the English mail does not give its reasons in English amounts:\n%s", b[0].text)
 	}
 	if pm := got[pmMail]; len(pm) != 1 {
 		t.Errorf("program managers got %d messages, want 1", len(pm))

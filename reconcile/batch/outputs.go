@@ -39,7 +39,8 @@ func (st *state) writeOutputs(out string) error {
 		r := st.reportFor(w.ID)
 		b := xlsx.WholesalerBook{
 			Wholesaler: xw, AsOf: st.asOf, Programs: programs,
-			Lines: r.Lines, Discrepancies: r.Discrepancies, Rejected: r.RejectedRows, Files: r.Files,
+			Lines: notify.LocalLines(w.Language, r.Lines), Discrepancies: r.Discrepancies,
+			Rejected: r.RejectedRows, Files: r.Files,
 		}
 		for _, fw := range st.files {
 			if fw.file.Wholesaler == w.ID && fw.result.Status == reconcile.Processed {
@@ -56,6 +57,7 @@ func (st *state) writeOutputs(out string) error {
 	}
 	st.progressf("writing workbooks", len(st.cfg.Wholesalers), len(st.cfg.Wholesalers)+1)
 	cb := xlsx.ConsolidatedBook{AsOf: st.asOf, Wholesalers: wholesalers, Programs: programs, Report: *st.report}
+	cb.Report.Lines = notify.LocalLines("fr", cb.Report.Lines) // the summary is French; run.json keeps the engine's words
 	name := fmt.Sprintf("consolidated-%s.xlsx", st.asOf)
 	return st.writeBook(out, "", name, func(wr io.Writer) error { return xlsx.WriteConsolidated(wr, cb) })
 }
@@ -145,7 +147,8 @@ func (st *state) renderMail(now time.Time) error {
 			RunID: st.runID, AsOf: st.asOf, Language: w.Language,
 			Wholesaler: w.ID, WholesalerName: w.Name, Received: received,
 			Programs: st.programNames(), Resellers: st.resellerNames(w.ID),
-			Lines: r.Lines, Discrepancies: r.Discrepancies, Rejected: r.RejectedRows, Files: r.Files,
+			Lines: notify.LocalLines(w.Language, r.Lines), Discrepancies: r.Discrepancies,
+			Rejected: r.RejectedRows, Files: r.Files,
 			Attachment: notify.Attachment{Name: b.name, Data: b.data},
 		}, mc.From, w.Emails, now)
 		if err != nil {
