@@ -347,9 +347,15 @@ func TestDaemonEndToEnd(t *testing.T) {
 	if _, err := os.Stat(path); !os.IsNotExist(err) {
 		t.Errorf("the export is still in the inbox: %v", err)
 	}
-	d.waitLog(t, "scheduled run done")
+	// run.json is written before the daemon hears that the run returned.
+	var code int
+	var body string
+	waitFor(t, "/metrics to count the processed export", func() bool {
+		code, body = httpGet(t, "http://"+addr+"/metrics")
+		return strings.Contains(body, `encours_files_total{status="processed"} 1`)
+	})
 
-	code, body := httpGet(t, "http://"+addr+"/healthz")
+	code, body = httpGet(t, "http://"+addr+"/healthz")
 	var h struct {
 		Status  string `json:"status"`
 		LastRun struct {
