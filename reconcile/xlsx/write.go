@@ -9,7 +9,9 @@ import (
 	"hash/crc32"
 	"io"
 	"io/fs"
+	"iter"
 	"regexp"
+	"slices"
 	"sort"
 	"time"
 
@@ -48,6 +50,19 @@ type AccountsSheet struct {
 	HeaderRow int
 	// Rows are in ascending Num order, each Num above HeaderRow.
 	Rows []SourceRow
+	// Each, when set, streams the rows instead of Rows, in the same order,
+	// so that a million-row sheet need not be held as a []SourceRow. The
+	// row's Cells may be reused after yield returns; Each may be called
+	// more than once.
+	Each iter.Seq[SourceRow]
+}
+
+// rows streams a's rows from Each, or else from Rows.
+func (a AccountsSheet) rows() iter.Seq[SourceRow] {
+	if a.Each != nil {
+		return a.Each
+	}
+	return slices.Values(a.Rows)
 }
 
 // largeSheet is the number of lines above which notes go only where they

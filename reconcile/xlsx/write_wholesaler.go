@@ -105,10 +105,19 @@ func (ww *wholesalerWriter) write() error {
 	if ww.st, err = newStyles(f, l); err != nil {
 		return err
 	}
+	// Names only of the resellers the lines and discrepancies show: an
+	// accounts sheet may hold a million.
 	ww.names = map[string]string{}
+	shown := map[string]bool{}
+	for _, ln := range ww.b.Lines {
+		shown[ln.ResellerID] = true
+	}
+	for _, d := range ww.b.Discrepancies {
+		shown[d.ResellerID] = true
+	}
 	for _, a := range ww.b.Accounts {
-		for _, r := range a.Rows {
-			if r.ResellerID != "" && r.ResellerName != "" {
+		for r := range a.rows() {
+			if r.ResellerID != "" && r.ResellerName != "" && shown[r.ResellerID] {
 				ww.names[r.ResellerID] = r.ResellerName
 			}
 		}
@@ -305,14 +314,12 @@ func (ww *wholesalerWriter) writeAccounts(sheet string, a AccountsSheet) error {
 		hr = 1
 	}
 	width := len(a.Header)
-	for _, r := range a.Rows {
+	lastRow := hr
+	for r := range a.rows() {
 		width = max(width, len(r.Cells))
+		lastRow = max(lastRow, r.Num)
 	}
 	ncol := width + len(l.accountDecision)
-	lastRow := hr
-	if n := len(a.Rows); n > 0 {
-		lastRow = max(hr, a.Rows[n-1].Num)
-	}
 	if err := prepareStream(f, sheet, hr, ncol, lastRow); err != nil {
 		return err
 	}
@@ -346,7 +353,7 @@ func (ww *wholesalerWriter) writeAccounts(sheet string, a AccountsSheet) error {
 	}
 	row := make([]any, ncol)
 	prev := hr
-	for _, r := range a.Rows {
+	for r := range a.rows() {
 		if r.Num <= prev {
 			return fmt.Errorf("row %d of %s comes after row %d: rows must be in ascending order below the header", r.Num, a.File, prev)
 		}
