@@ -97,6 +97,9 @@ func (r *Runner) Run(ctx context.Context, opt Options) (*Result, error) {
 		return nil, err
 	}
 	defer held.Release()
+	if err := recoverLeftovers(cfg.DataDir, opt.Out, r.log()); err != nil {
+		return nil, err
+	}
 
 	store, err := ledger.Open(ctx, filepath.Join(cfg.DataDir, "ledger.db"))
 	if err != nil {

@@ -1,0 +1,48 @@
+package batch
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/encours/encours/reconcile/inbox"
+)
+
+// xlsxTempPrefix names the private folders xlsx.Open makes in data_dir for
+// large sheets; Close removes them, a killed run does not.
+const xlsxTempPrefix = "encours-xlsx-"
+
+// recoverLeftovers removes what a run killed mid-way leaves behind: temp
+// files of atomic writes and moves (".name-NNN.tmp") under data_dir and the
+// output folder, and the workbook readers' temp folders in data_dir. It
+// runs under the lock, so no other run is writing them. What a killed run
+// had committed needs no repair: its files are seen as duplicates and
+// archived, and its queued mail is sent from the outbox.
+func recoverLeftovers(dataDir, out string, log *slog.Logger) error {
+	for _, dir := range []string{dataDir, out} {
+		if dir == "" {
+			continue
+		}
+		if err := inbox.CleanTemp(dir); err != nil {
+			return fmt.Errorf("cannot clean the temp files a previous run left: %w", err)
+		}
+	}
+	entries, err := os.ReadDir(dataDir)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("cannot clean the temp files a previous run left: %w", err)
+	}
+	for _, e := range entries {
+		if e.IsDir() && strings.HasPrefix(e.Name(), xlsxTempPrefix) {
+			p := filepath.Join(dataDir, e.Name())
+			if err := os.RemoveAll(p); err != nil {
+				return fmt.Errorf("cannot remove %s, left by a previous run: %w", p, err)
+			}
+			log.Info("removed the temp folder of a previous run", "path", p)
+		}
+	}
+	return nil
+}
