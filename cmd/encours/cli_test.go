@@ -262,3 +262,72 @@ func TestLedgerCommitFails(t *testing.T) {
 		t.Errorf("files left after repair: %v", inboxFiles(t, dir))
 	}
 }
+
+// TestHostileFolder drops hostile and broken files next to a good week:
+// the run exits 0, every good file is processed, every bad one quarantined
+// with its named reason and a note, ignored names stay where they are, and
+// no temp file is left anywhere.
+func TestHostileFolder(t *testing.T) {
+	dir, cfg := copySamples(t)
+	stage(t, dir, "2009-04-20")
+	old := time.Date(2009, 4, 20, 5, 0, 0, 0, time.UTC)
+	hostile := filepath.Join("..", "..", "reconcile", "xlsx", "testdata", "hostile")
+	reasons := map[string]string{
+		"doctype-sheet.xlsx":          "DOCTYPE",
+		"sst-index-out-of-range.xlsx": "bad shared-string index",
+		"ref-beyond-xfd.xlsx":         "XFD1048576",
+		"xls-renamed.xlsx":            "97-2003",
+		"encrypted.xlsx":              "password",
+		"notzip-csv.xlsx":             "not an Excel workbook",
+		"truncated.xlsx":              "damaged or incomplete",
+	}
+	for name := range reasons {
+		if err := copyFile(filepath.Join(hostile, name), filepath.Join(dir, "inbox", "actebis", name), old); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ignored := []string{"~$export.xlsx", ".hidden.xlsx", "export.xlsx.part", "export.xlsx.crdownload", "export.xlsx.tmp"}
+	for _, name := range ignored {
+		if err := copyFile(filepath.Join(hostile, "doctype-sheet.xlsx"), filepath.Join(dir, "inbox", "actebis", name), old); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out := filepath.Join(dir, "out")
+	if code, stderr := cliRun(t, "run", "--config", cfg, "--as-of", "2009-04-20", "--out", out); code != 0 {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	rep := readReport(t, filepath.Join(out, "run.json"))
+	processed := 0
+	for _, f := range rep.Files {
+		want, bad := reasons[f.Name]
+		switch {
+		case bad && (f.Status != reconcile.Quarantined || !strings.Contains(f.Error, want)):
+			t.Errorf("%s: %s %q, want quarantined for %q", f.Name, f.Status, f.Error, want)
+		case bad:
+			note, err := os.ReadFile(filepath.Join(dir, "var", "quarantine", "actebis", f.Name+".error.txt"))
+			if err != nil || !strings.Contains(string(note), want) {
+				t.Errorf("%s: quarantine note %q, %v", f.Name, note, err)
+			}
+		case f.Status == reconcile.Processed:
+			processed++
+		default:
+			t.Errorf("good file %s: %s %s", f.Name, f.Status, f.Error)
+		}
+	}
+	if processed != 4 {
+		t.Errorf("%d good files processed, want 4", processed)
+	}
+	left := inboxFiles(t, dir)
+	if len(left) != len(ignored) {
+		t.Errorf("inbox holds %v, want only the ignored names", left)
+	}
+	filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err == nil && (strings.HasPrefix(d.Name(), "encours-xlsx-") || strings.HasSuffix(d.Name(), ".tmp") && !strings.Contains(p, "inbox")) {
+			t.Errorf("temp file left: %s", p)
+		}
+		return nil
+	})
+	if tmp, _ := filepath.Glob(filepath.Join(os.TempDir(), "encours-xlsx-*")); len(tmp) > 0 {
+		t.Logf("note: %v in the system temp dir (other tests may be running)", tmp)
+	}
+}
