@@ -145,6 +145,7 @@ type scan struct {
 	sstIndex int64
 	sstCell  string
 	sstPart  string
+	buf      []byte // reused for attributes
 }
 
 // part inflates one entry, counting the real bytes against the budget,
@@ -284,7 +285,8 @@ func (s *scan) xml(br *bufio.Reader, name string) error {
 					ErrSharedStrings, s.maxStrings, s.maxStrings/maxStringsPerRow)
 			}
 		case sheet && string(local) == "row":
-			attrs, err := readAttrs(br)
+			attrs, err := readAttrs(br, s.buf)
+			s.buf = attrs
 			if err != nil {
 				return ignoreEOF(err)
 			}
@@ -294,7 +296,8 @@ func (s *scan) xml(br *bufio.Reader, name string) error {
 				}
 			}
 		case sheet && string(local) == "c":
-			attrs, err := readAttrs(br)
+			attrs, err := readAttrs(br, s.buf)
+			s.buf = attrs
 			if err != nil {
 				return ignoreEOF(err)
 			}
@@ -338,8 +341,8 @@ func ignoreEOF(err error) error {
 
 // readAttrs reads up to the end of a start tag, keeping at most 1 KiB of
 // it: a cell's attributes are short, and the rest is skipped.
-func readAttrs(br *bufio.Reader) ([]byte, error) {
-	var out []byte
+func readAttrs(br *bufio.Reader, out []byte) ([]byte, error) {
+	out = out[:0]
 	var quote byte
 	for {
 		b, err := br.ReadByte()
@@ -397,7 +400,7 @@ func cellValue(br *bufio.Reader) (string, error) {
 			}
 			return "", err
 		}
-		name, err := readAttrs(br)
+		name, err := readAttrs(br, nil)
 		if err != nil {
 			return "", err
 		}
