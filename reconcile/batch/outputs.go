@@ -46,7 +46,7 @@ func (st *state) writeOutputs(out string) error {
 			if fw.file.Wholesaler == w.ID && fw.result.Status == reconcile.Processed {
 				b.Accounts = append(b.Accounts, xlsx.AccountsSheet{
 					File: fw.file.Name, Sheet: fw.sheet, Header: fw.accounts.Header,
-					HeaderRow: fw.accounts.HeaderRow, Rows: fw.raw,
+					HeaderRow: fw.accounts.HeaderRow, Each: fw.raw.each,
 				})
 			}
 		}

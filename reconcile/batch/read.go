@@ -2,6 +2,7 @@ package batch
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -44,7 +45,7 @@ type fileWork struct {
 	result   reconcile.FileResult
 	accounts layout.Accounts
 	orders   layout.Orders
-	raw      []xlsx.SourceRow
+	raw      rawRows
 	sheet    string // the accounts sheet
 	// ordersSheet is the sheet the orders were read from, if any.
 	ordersSheet string
@@ -167,8 +168,9 @@ func (st *state) parse(fw *fileWork, opened *inbox.Content, l layout.Layout) err
 	if err != nil {
 		return err
 	}
-	opts.OnRow = func(num int, cells []string) {
-		fw.raw = append(fw.raw, xlsx.SourceRow{Num: num, Cells: append([]string(nil), cells...)})
+	opts.OnRow = fw.raw.add
+	opts.Progress = func(n int) {
+		st.progressf(fmt.Sprintf("reading %s: %s, %d rows", fw.file.Name, sheet, n), 0, 1)
 	}
 	fw.sheet = sheet
 	fw.accounts, err = l.ReadAccounts(rows, sheet, opts)
@@ -176,15 +178,7 @@ func (st *state) parse(fw *fileWork, opened *inbox.Content, l layout.Layout) err
 	if err != nil {
 		return err
 	}
-	byRow := make(map[int]reconcile.Account, len(fw.accounts.Rows))
-	for _, a := range fw.accounts.Rows {
-		byRow[a.Row] = a
-	}
-	for i := range fw.raw {
-		if a, ok := byRow[fw.raw[i].Num]; ok {
-			fw.raw[i].ResellerID, fw.raw[i].ResellerName = a.ResellerID, a.Name
-		}
-	}
+	fw.raw.link(fw.accounts.Rows)
 	opts.OnRow = nil
 	if l.Orders == nil {
 		return nil
@@ -193,6 +187,9 @@ func (st *state) parse(fw *fileWork, opened *inbox.Content, l layout.Layout) err
 		rows, err := wb.Rows(name)
 		if err != nil {
 			return err
+		}
+		opts.Progress = func(n int) {
+			st.progressf(fmt.Sprintf("reading %s: %s, %d rows", fw.file.Name, name, n), 0, 1)
 		}
 		orders, err := l.ReadOrders(rows, name, opts)
 		rows.Close()
@@ -321,4 +318,117 @@ func (st *state) orderColumn(fw *fileWork, field string) string {
 		}
 	}
 	return field
+}
+
+// rawRows keeps the rows of an accounts sheet as the wholesaler sent them,
+// for the annotated copy in its workbook, compactly: every cell's text goes
+// into large shared strings (length-prefixed), with 20 bytes of index per
+// row. A []string per row costs ~400 MiB for a million rows of a dozen
+// cells, mostly in string and slice headers; this costs the text plus 20 MB.
+type rawRows struct {
+	chunks []string // sealed chunks of encoded rows
+	cur    []byte   // the chunk being filled, sealed into chunks by seal
+	rows   []rawRow
+	// accounts are the accepted rows of the sheet, for each raw row's
+	// reseller id and name.
+	accounts []reconcile.Account
+}
+
+type rawRow struct {
+	num        int32
+	chunk      int32
+	start, end uint32
+	// account is the index in accounts of the row's accepted account, -1
+	// for a rejected or totals row.
+	account int32
+}
+
+// rawChunk is the size a chunk is sealed at.
+const rawChunk = 1 << 20
+
+// add keeps one row; cells may be reused by the caller afterwards.
+func (r *rawRows) add(num int, cells []string) {
+	need := 0
+	for _, c := range cells {
+		need += binary.MaxVarintLen32 + len(c)
+	}
+	if len(r.cur) > 0 && len(r.cur)+need > rawChunk {
+		r.seal()
+	}
+	if r.cur == nil {
+		r.cur = make([]byte, 0, max(rawChunk, need))
+	}
+	start := len(r.cur)
+	for _, c := range cells {
+		r.cur = binary.AppendUvarint(r.cur, uint64(len(c)))
+		r.cur = append(r.cur, c...)
+	}
+	r.rows = append(r.rows, rawRow{num: int32(num), chunk: int32(len(r.chunks)),
+		start: uint32(start), end: uint32(len(r.cur)), account: -1})
+}
+
+// seal moves the chunk being filled into chunks; its buffer is reused.
+func (r *rawRows) seal() {
+	if len(r.cur) == 0 {
+		return
+	}
+	r.chunks = append(r.chunks, string(r.cur))
+	r.cur = r.cur[:0]
+}
+
+// link seals the last chunk and ties each raw row to its accepted account;
+// both are in ascending row order.
+func (r *rawRows) link(accounts []reconcile.Account) {
+	r.seal()
+	r.cur = nil
+	r.accounts = accounts
+	j := 0
+	for i := range r.rows {
+		num := int(r.rows[i].num)
+		for j < len(accounts) && accounts[j].Row < num {
+			j++
+		}
+		if j < len(accounts) && accounts[j].Row == num {
+			r.rows[i].account = int32(j)
+		}
+	}
+}
+
+// each streams the rows for the workbook writer; a row's Cells are reused
+// by the next row.
+func (r *rawRows) each(yield func(xlsx.SourceRow) bool) {
+	var cells []string
+	for _, x := range r.rows {
+		s := r.chunks[x.chunk][x.start:x.end]
+		cells = cells[:0]
+		for len(s) > 0 {
+			n, k := uvarint(s)
+			cells = append(cells, s[k:k+n])
+			s = s[k+n:]
+		}
+		row := xlsx.SourceRow{Num: int(x.num), Cells: cells}
+		if x.account >= 0 {
+			a := r.accounts[x.account]
+			row.ResellerID, row.ResellerName = a.ResellerID, a.Name
+		}
+		if !yield(row) {
+			return
+		}
+	}
+}
+
+// uvarint decodes a length written by binary.AppendUvarint at the start of
+// s; it returns the value and the bytes it took.
+func uvarint(s string) (int, int) {
+	var v uint64
+	var shift uint
+	for i := 0; i < len(s); i++ {
+		b := s[i]
+		v |= uint64(b&0x7f) << shift
+		if b < 0x80 {
+			return int(v), i + 1
+		}
+		shift += 7
+	}
+	return 0, len(s)
 }

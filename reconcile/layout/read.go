@@ -22,9 +22,15 @@ type ReadOptions struct {
 	// OnRow, when set, receives every non-empty row under the header (data,
 	// totals and rejected rows alike) with its raw cells padded to the
 	// header's width, so that the caller can keep the original rows for
-	// annotation. The slice is the callee's to keep.
+	// annotation. The slice is reused by the next call: copy what you keep.
 	OnRow func(num int, cells []string)
+	// Progress, when set, is called every ProgressEvery rows read under the
+	// header with the number read so far, for a progress display.
+	Progress func(rows int)
 }
+
+// ProgressEvery is how many rows pass between two ReadOptions.Progress calls.
+const ProgressEvery = 50000
 
 // Accounts is what ReadAccounts read from an accounts sheet.
 type Accounts struct {
@@ -213,14 +219,21 @@ func (r *sheetReader) rows(src RowSource, required, optional []string, sheet She
 	}
 	r.h = h
 	width := len(h.cells)
+	var padded []string
+	read := 0
 	for src.Next() {
 		num, cells := src.Row()
+		if read++; r.o.Progress != nil && read%ProgressEvery == 0 {
+			r.o.Progress(read)
+		}
 		if emptyRow(cells) {
 			continue
 		}
 		if r.o.OnRow != nil {
-			padded := make([]string, max(width, len(cells)))
-			copy(padded, cells)
+			padded = append(padded[:0], cells...)
+			for len(padded) < width {
+				padded = append(padded, "")
+			}
 			r.o.OnRow(num, padded)
 		}
 		if id := r.cell(cells, idField); (id == "" || isTotal(id)) && totalsRow(cells) {
