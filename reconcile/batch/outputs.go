@@ -1,11 +1,12 @@
 package batch
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/encours/encours/reconcile"
@@ -15,11 +16,16 @@ import (
 	"github.com/encours/encours/reconcile/xlsx"
 )
 
-// book is one written workbook, kept for the mail attachment.
+// book is one written workbook, read back for the mail attachment.
 type book struct {
-	name string
-	data []byte
+	name, path string
+	size       int64
 }
+
+// maxAttachBytes is the largest workbook attached to a mail: base64 makes
+// it a third bigger, and mail servers commonly refuse messages over 20-25
+// MB. A larger workbook stays in the run's output folder and the run warns.
+const maxAttachBytes = 15 << 20
 
 // outputPerm is the mode of every report: readable by the service's group.
 const outputPerm = 0o640
@@ -62,19 +68,53 @@ func (st *state) writeOutputs(out string) error {
 	return st.writeBook(out, "", name, func(wr io.Writer) error { return xlsx.WriteConsolidated(wr, cb) })
 }
 
+// writeBook writes a workbook straight into its temp file in out (no copy
+// of the whole file in memory), renamed into place when complete.
 func (st *state) writeBook(out, key, name string, write func(io.Writer) error) error {
-	var buf bytes.Buffer
-	if err := write(&buf); err != nil {
-		return fmt.Errorf("cannot write %s: %w", name, err)
-	}
+	var size int64
 	if err := inbox.WriteAtomic(out, name, outputPerm, func(w io.Writer) error {
-		_, err := w.Write(buf.Bytes())
+		cw := &countWriter{w: w}
+		err := write(cw)
+		size = cw.n
 		return err
 	}); err != nil {
 		return fmt.Errorf("cannot write %s: %w", name, err)
 	}
-	st.books[key] = book{name: name, data: buf.Bytes()}
+	st.books[key] = book{name: name, path: filepath.Join(out, name), size: size}
 	return nil
+}
+
+type countWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// attachment reads a written workbook back for a mail. A workbook over
+// maxAttachBytes is not attached: the run warns where it is instead.
+func (st *state) attachment(key string) (notify.Attachment, error) {
+	b, ok := st.books[key]
+	if !ok {
+		return notify.Attachment{}, nil
+	}
+	if b.size > maxAttachBytes {
+		msg := fmt.Sprintf("%s is %d MiB, over the %d MiB a mail may carry: it is not attached; it is in %s",
+			b.name, b.size>>20, maxAttachBytes>>20, filepath.Dir(b.path))
+		st.warnings = append(st.warnings, msg)
+		st.report.Warnings = append(st.report.Warnings, msg)
+		st.log.Warn(msg)
+		return notify.Attachment{}, nil
+	}
+	data, err := os.ReadFile(b.path)
+	if err != nil {
+		return notify.Attachment{}, fmt.Errorf("cannot read %s back for the mail: %w", b.name, err)
+	}
+	return notify.Attachment{Name: b.name, Data: data}, nil
 }
 
 // reportFor is the part of the report that belongs to one wholesaler:
@@ -138,7 +178,10 @@ func (st *state) renderMail(now time.Time) error {
 			continue
 		}
 		r := st.reportFor(w.ID)
-		b := st.books[w.ID]
+		att, err := st.attachment(w.ID)
+		if err != nil {
+			return err
+		}
 		received := false
 		for _, f := range st.feeds {
 			received = received || f.Wholesaler == w.ID
@@ -149,7 +192,7 @@ func (st *state) renderMail(now time.Time) error {
 			Programs: st.programNames(), Resellers: st.resellerNames(w.ID),
 			Lines: notify.LocalLines(w.Language, r.Lines), Discrepancies: r.Discrepancies,
 			Rejected: r.RejectedRows, Files: r.Files,
-			Attachment: notify.Attachment{Name: b.name, Data: b.data},
+			Attachment: att,
 		}, mc.From, w.Emails, now)
 		if err != nil {
 			return fmt.Errorf("cannot render the mail to %s: %w", w.ID, err)
@@ -157,7 +200,10 @@ func (st *state) renderMail(now time.Time) error {
 		st.messages = append(st.messages, msgs...)
 	}
 	if len(mc.ProgramManagers) > 0 {
-		b := st.books[""]
+		att, err := st.attachment("")
+		if err != nil {
+			return err
+		}
 		r := *st.report
 		names := map[string]string{}
 		for _, w := range st.cfg.Wholesalers {
@@ -167,7 +213,7 @@ func (st *state) renderMail(now time.Time) error {
 			RunID: st.runID, AsOf: st.asOf, Language: "fr", Received: true, Wholesalers: names,
 			Programs: st.programNames(), Lines: r.Lines, Discrepancies: r.Discrepancies,
 			Rejected: r.RejectedRows, Files: r.Files, Warnings: r.Warnings,
-			Attachment: notify.Attachment{Name: b.name, Data: b.data},
+			Attachment: att,
 		}, mc.From, mc.ProgramManagers, now)
 		if err != nil {
 			return fmt.Errorf("cannot render the program managers' mail: %w", err)
