@@ -15,6 +15,7 @@ import (
 
 	"github.com/encours/encours/reconcile/batch"
 	"github.com/encours/encours/reconcile/config"
+	"github.com/encours/encours/reconcile/inbox"
 	"github.com/encours/encours/reconcile/ledger"
 	"github.com/encours/encours/reconcile/monitor"
 	"github.com/encours/encours/reconcile/schedule"
@@ -51,6 +52,12 @@ func (m *Main) cmdDaemon(ctx context.Context, args []string) error {
 	if err != nil {
 		return configError{err}
 	}
+	// One daemon per data_dir: a second one stops here with exit 3.
+	held, err := inbox.LockDaemon(cfg.DataDir, "encours daemon --config "+*cfgPath)
+	if err != nil {
+		return err
+	}
+	defer held.Release()
 	sched := schedule.Wall(spec, cfg.Location)
 	runner, err := m.runner(cfg, log, "encours daemon")
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -469,5 +470,26 @@ func TestDaemonSIGTERMMidRun(t *testing.T) {
 	defer store.Close()
 	if r, ok, err := store.LastRun(context.Background()); err != nil || ok {
 		t.Errorf("the ledger has a run after SIGTERM: %+v %v %v", r, ok, err)
+	}
+}
+
+// TestSecondDaemonRefused: a second daemon on the same data_dir stops at
+// once with exit 3 and names the first; the first keeps running.
+func TestSecondDaemonRefused(t *testing.T) {
+	bin := buildEncours(t)
+	_, cfg := daemonConfig(t, "2s", "30s")
+	first := startDaemon(t, bin, cfg)
+	first.waitLog(t, "daemon started")
+
+	out, err := exec.Command(bin, "daemon", "--config", cfg).CombinedOutput()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 3 {
+		t.Fatalf("second daemon: %v, want exit 3\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "another encours daemon is running") || !strings.Contains(string(out), cfg) {
+		t.Errorf("second daemon's message does not name the first:\n%s", out)
+	}
+	if code := first.stop(t); code != 0 {
+		t.Errorf("first daemon exit %d after SIGTERM", code)
 	}
 }

@@ -545,3 +545,23 @@ func TestArchiveAcrossFileSystems(t *testing.T) {
 	}
 	assertNoTemp(t, shm)
 }
+
+func TestLockDaemon(t *testing.T) {
+	dir := t.TempDir()
+	d, err := LockDaemon(dir, "encours daemon --config a.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Release()
+	_, err = LockDaemon(dir, "encours daemon --config b.yaml")
+	var le *LockedError
+	if !errors.As(err, &le) || !le.Daemon || !strings.Contains(err.Error(), "a.yaml") || !strings.Contains(err.Error(), "daemon is running") {
+		t.Fatalf("second daemon: %v", err)
+	}
+	// A run still takes its own lock while the daemon lives.
+	r, err := Lock(dir, "encours run")
+	if err != nil {
+		t.Fatalf("run beside a daemon: %v", err)
+	}
+	r.Release()
+}
