@@ -254,7 +254,9 @@ func (w *Workbook) Rows(sheet string) (*Rows, error) {
 	if err != nil {
 		return nil, truncated(fmt.Errorf("sheet %q: %w", name, err))
 	}
-	return &Rows{rows: rows, sheet: name, max: w.maxRows}, nil
+	r := &Rows{rows: rows, sheet: name, max: w.maxRows}
+	r.start()
+	return r, nil
 }
 
 func (w *Workbook) findSheet(sheet string) (string, bool) {
@@ -301,6 +303,10 @@ func (w *Workbook) Close() error {
 
 // Rows streams a sheet's rows with their raw values. It implements
 // layout.RowSource; Close it when done.
+//
+// A goroutine decodes the sheet (excelize's XML decoding is most of the
+// cost of reading) and hands rows over in batches, so that the caller's
+// parsing runs on another core meanwhile.
 type Rows struct {
 	rows  *excelize.Rows
 	sheet string
@@ -308,41 +314,102 @@ type Rows struct {
 	num   int
 	cells []string
 	err   error
+
+	batches chan rowBatch
+	stop    chan struct{}
+	done    chan struct{}
+	cur     rowBatch
+	pos     int
 }
 
-var _ layout.RowSource = (*Rows)(nil)
+// rowBatch is a run of decoded rows; err, set on the last batch, is what
+// stopped the decoding early.
+type rowBatch struct {
+	nums  []int
+	cells [][]string
+	err   error
+}
+
+// rowBatchSize is how many rows go over the channel at once: large enough
+// that the hand-over costs nothing, small enough to stay in cache.
+const rowBatchSize = 512
+
+func (r *Rows) start() {
+	r.batches = make(chan rowBatch, 4)
+	r.stop = make(chan struct{})
+	r.done = make(chan struct{})
+	go r.decode()
+}
+
+// decode runs in its own goroutine until the sheet ends, fails, or Close.
+func (r *Rows) decode() {
+	defer close(r.done)
+	defer close(r.batches)
+	num := 0
+	b := rowBatch{}
+	send := func() bool {
+		select {
+		case r.batches <- b:
+			b = rowBatch{nums: make([]int, 0, rowBatchSize), cells: make([][]string, 0, rowBatchSize)}
+			return true
+		case <-r.stop:
+			return false
+		}
+	}
+	for r.rows.Next() {
+		num++
+		if int64(num) > r.max {
+			b.err = fmt.Errorf("%w: sheet %q has more than %d rows: split the export, or raise limits.max_rows in config.yaml", ErrTooLarge, r.sheet, r.max)
+			send()
+			return
+		}
+		cells, err := r.rows.Columns()
+		if err != nil {
+			b.err = r.fail(err, num)
+			send()
+			return
+		}
+		b.nums = append(b.nums, num)
+		b.cells = append(b.cells, cells)
+		if len(b.nums) == rowBatchSize && !send() {
+			return
+		}
+	}
+	if err := r.rows.Error(); err != nil {
+		b.err = r.fail(err, num)
+	}
+	send()
+}
 
 // Next moves to the next row, empty rows included, so that row numbers
 // are Excel's.
 func (r *Rows) Next() bool {
-	if r.err != nil || r.rows == nil {
-		return false
-	}
-	if !r.rows.Next() {
-		if err := r.rows.Error(); err != nil {
-			r.err = r.fail(err)
+	for r.err == nil && r.batches != nil {
+		if r.pos < len(r.cur.nums) {
+			r.num, r.cells = r.cur.nums[r.pos], r.cur.cells[r.pos]
+			r.cur.cells[r.pos] = nil
+			r.pos++
+			return true
 		}
-		return false
+		if r.cur.err != nil {
+			r.err = r.cur.err
+			return false
+		}
+		b, ok := <-r.batches
+		if !ok {
+			r.batches = nil
+			return false
+		}
+		r.cur, r.pos = b, 0
 	}
-	r.num++
-	if int64(r.num) > r.max {
-		r.err = fmt.Errorf("%w: sheet %q has more than %d rows: split the export, or raise limits.max_rows in config.yaml", ErrTooLarge, r.sheet, r.max)
-		return false
-	}
-	cells, err := r.rows.Columns()
-	if err != nil {
-		r.err = r.fail(err)
-		return false
-	}
-	r.cells = cells
-	return true
+	return false
 }
 
-func (r *Rows) fail(err error) error {
+func (r *Rows) fail(err error, num int) error {
 	if errors.Is(err, excelize.ErrMaxRows) {
 		return fmt.Errorf("%w: sheet %q goes beyond Excel's last row", ErrTruncated, r.sheet)
 	}
-	return truncated(fmt.Errorf("sheet %q, row %d: %w", r.sheet, r.num, err))
+	return truncated(fmt.Errorf("sheet %q, row %d: %w", r.sheet, num, err))
 }
 
 // Row returns the current row's Excel number (1-based) and raw values:
@@ -353,10 +420,15 @@ func (r *Rows) Row() (int, []string) { return r.num, r.cells }
 // Err reports what stopped the rows early, if anything.
 func (r *Rows) Err() error { return r.err }
 
-// Close releases the sheet's reader.
+// Close stops the decoding and releases the sheet's reader.
 func (r *Rows) Close() error {
 	if r.rows == nil {
 		return nil
+	}
+	if r.stop != nil {
+		close(r.stop)
+		<-r.done
+		r.stop = nil
 	}
 	err := r.rows.Close()
 	r.rows = nil
