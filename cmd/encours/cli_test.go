@@ -236,9 +236,12 @@ func TestLedgerCommitFails(t *testing.T) {
 	stage(t, dir, "2009-04-20")
 	before := inboxFiles(t, dir)
 	mailBefore, _ := filepath.Glob(filepath.Join(dir, "var", "outbox", "*"))
-	code, stderr := cliRun(t, "run", "--config", cfg, "--as-of", "2009-04-20", "--out", filepath.Join(dir, "b"))
+	code, stderr := cliRun(t, "run", "--config", cfg, "--as-of", "2009-04-20") // default output folder
 	if code != exitFailed || !strings.Contains(stderr, "disk is full") {
 		t.Errorf("exit %d, want 1 naming the failure:\n%s", code, stderr)
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, "var", "runs", "2009-04-20*")); len(left) != 0 {
+		t.Errorf("the failed run left outputs that look like a finished run's: %v", left)
 	}
 	if after := inboxFiles(t, dir); strings.Join(after, "\n") != strings.Join(before, "\n") {
 		t.Errorf("inbox changed by a failed run: %v -> %v", before, after)

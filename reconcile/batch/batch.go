@@ -125,42 +125,56 @@ func (r *Runner) Run(ctx context.Context, opt Options) (*Result, error) {
 		cfg: cfg, store: store, log: log, asOf: asOf, asOfInstant: asOfInstant, runID: runID,
 		progress: r.Progress,
 	}
-	if err := st.read(ctx); err != nil {
-		return nil, err
-	}
-	if err := st.evaluate(ctx); err != nil {
-		return nil, err
-	}
-	if err := st.writeOutputs(out); err != nil {
-		return nil, err
-	}
-	if err := st.renderMail(start); err != nil {
-		return nil, err
-	}
-	if ctx.Err() != nil {
-		return nil, fmt.Errorf("run cancelled before commit: nothing was committed: %w", ctx.Err())
-	}
-	if opt.DryRun {
-		st.dryRunMail()
-		if err := st.writeReport(out); err != nil {
-			return nil, err
+	committed, err := r.execute(ctx, st, store, out, opt, start)
+	if err != nil && !committed && opt.Out == "" {
+		// A run that failed before its commit leaves no outputs that could
+		// be taken for a finished run's.
+		if rmErr := os.RemoveAll(out); rmErr != nil {
+			log.Warn("cannot remove the outputs of the failed run", "out", out, "err", rmErr)
 		}
-		log.Info("dry run done: nothing committed, moved or sent")
-		return &Result{RunID: runID, Out: out, Report: st.report}, nil
 	}
-	if err := st.commit(ctx, start, r.now(), opt.ScheduledAt); err != nil {
-		return nil, err
-	}
-	// From here on the run is committed: moving files and sending mail are
-	// finished by the next run if this process dies now.
-	st.moveFiles()
-	st.sendMail(ctx, r.sender(store))
-	if err := st.writeReport(out); err != nil {
+	if err != nil {
 		return nil, err
 	}
 	log.Info("run done", "files", len(st.report.Files), "lines", len(st.report.Lines),
 		"discrepancies", len(st.report.Discrepancies), "rejected_rows", len(st.report.RejectedRows))
 	return &Result{RunID: runID, Out: out, Report: st.report}, nil
+}
+
+// execute runs the steps of one run; committed says whether the ledger
+// commit happened, after which a failure no longer undoes anything.
+func (r *Runner) execute(ctx context.Context, st *state, store *ledger.Store, out string, opt Options, start time.Time) (committed bool, err error) {
+	if err := st.read(ctx); err != nil {
+		return false, err
+	}
+	if err := st.evaluate(ctx); err != nil {
+		return false, err
+	}
+	if err := st.writeOutputs(out); err != nil {
+		return false, err
+	}
+	if err := st.renderMail(start); err != nil {
+		return false, err
+	}
+	if ctx.Err() != nil {
+		return false, fmt.Errorf("run cancelled before commit: nothing was committed: %w", ctx.Err())
+	}
+	if opt.DryRun {
+		st.dryRunMail()
+		if err := st.writeReport(out); err != nil {
+			return false, err
+		}
+		st.log.Info("dry run: nothing committed, moved or sent")
+		return false, nil
+	}
+	if err := st.commit(ctx, start, r.now(), opt.ScheduledAt); err != nil {
+		return false, err
+	}
+	// From here on the run is committed: moving files and sending mail are
+	// finished by the next run if this process dies now.
+	st.moveFiles()
+	st.sendMail(ctx, r.sender(store))
+	return true, st.writeReport(out)
 }
 
 // outputFolder picks the run id <as_of>-<n> and the folder for outputs.
