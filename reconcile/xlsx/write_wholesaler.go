@@ -187,7 +187,7 @@ func (ww *wholesalerWriter) writeLines() error {
 	if err := freezeHeader(sw, 1); err != nil {
 		return err
 	}
-	if err := setWidths(sw, 16, 32, 26, 16, 13, 15, 13, 90); err != nil {
+	if err := setWidths(sw, 16, 32, 26, 16, 13, 17, 13, 90); err != nil {
 		return err
 	}
 	if err := sw.SetRow("A1", headerCells(st, l.lineHeader)); err != nil {
@@ -334,7 +334,7 @@ func (ww *wholesalerWriter) writeAccounts(sheet string, a AccountsSheet) error {
 	for i := range widths {
 		widths[i] = 16
 	}
-	if err := setWidths(sw, append(widths, 26, 18, 18, 15, 90)...); err != nil {
+	if err := setWidths(sw, append(widths, 26, 18, 18, 17, 90)...); err != nil {
 		return err
 	}
 	if hr > 1 {
