@@ -131,10 +131,10 @@ func BenchmarkRun(b *testing.B) {
 // large files, so this is the path a million-row export takes.
 func TestRunSameReport(t *testing.T) {
 	var reports [2][]byte
+	dir := t.TempDir()
+	_, export := benchSetup(t, dir, 3000, 400)
 	for i := range reports {
-		dir := t.TempDir()
-		_, export := benchSetup(t, dir, 3000, 400)
-		runBench(t, dir, export)
+		runBench(t, dir, export) // a fresh inbox and data_dir each time
 		b, err := os.ReadFile(filepath.Join(dir, "var", "out", "run.json"))
 		if err != nil {
 			t.Fatal(err)
@@ -142,7 +142,7 @@ func TestRunSameReport(t *testing.T) {
 		reports[i] = b
 	}
 	if string(reports[0]) != string(reports[1]) {
-		t.Fatal("the same export gave two different run.json")
+		t.Fatalf("the same export gave two different run.json:\n%s", firstDiff(reports[0], reports[1]))
 	}
 	if len(reports[0]) < 1000 {
 		t.Fatalf("run.json is suspiciously small: %s", reports[0])
