@@ -408,10 +408,8 @@ func writeFiles(f *excelize.File, l lang, st *styles, sheet string, files []reco
 	if len(files) == 0 {
 		return writeNone(f, sheet, none, st)
 	}
-	if err := writeHeader(f, sheet, st, head, []float64{18, 36, 28, 80, 20}); err != nil {
-		return err
-	}
-	for i, fr := range files {
+	return streamTable(f, sheet, st, head, []float64{18, 36, 28, 80, 20}, len(files), func(i int, row []any) {
+		fr := files[i]
 		style := st.plain[kText]
 		if fr.Status == reconcile.Quarantined {
 			style = st.reject[kText]
@@ -420,12 +418,10 @@ func writeFiles(f *excelize.File, l lang, st *styles, sheet string, files []reco
 		if word == "" {
 			word = string(fr.Status)
 		}
-		if err := setRow(f, sheet, i+2, []any{
-			cell(style, text(wholesaler(fr.Wholesaler))), cell(style, text(fr.Name)), cell(style, word),
-			cell(style, text(fr.Error)), cell(style, text(fr.SHA256)),
-		}); err != nil {
-			return err
-		}
-	}
-	return finishTable(f, sheet, len(head), len(files)+1)
+		row[0] = cell(style, text(wholesaler(fr.Wholesaler)))
+		row[1] = cell(style, text(fr.Name))
+		row[2] = cell(style, word)
+		row[3] = cell(style, text(fr.Error))
+		row[4] = cell(style, text(fr.SHA256))
+	})
 }

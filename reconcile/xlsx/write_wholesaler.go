@@ -3,6 +3,7 @@ package xlsx
 import (
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 
 	"github.com/xuri/excelize/v2"
@@ -404,29 +405,24 @@ func (ww *wholesalerWriter) writeAccounts(sheet string, a AccountsSheet) error {
 }
 
 func (ww *wholesalerWriter) writeRejected() error {
-	f, l, st := ww.f, ww.l, ww.st
+	f, l, st, rs := ww.f, ww.l, ww.st, ww.b.Rejected
 	sheet := l.reject
-	if len(ww.b.Rejected) == 0 {
+	if len(rs) == 0 {
 		return writeNone(f, sheet, l.noReject, st)
 	}
-	if err := writeHeader(f, sheet, st, l.rejectHeader, []float64{36, 18, 8, 22, 80}); err != nil {
-		return err
-	}
-	for i, r := range ww.b.Rejected {
-		n := i + 2
-		if err := setRow(f, sheet, n, []any{
-			cell(st.plain[kText], text(r.File)), cell(st.plain[kText], text(r.Sheet)),
-			cell(st.plain[kInt], r.Row), cell(st.plain[kText], text(r.Column)),
-			cell(st.plain[kText], text(r.Reason)),
-		}); err != nil {
-			return err
-		}
-	}
-	return finishTable(f, sheet, len(l.rejectHeader), len(ww.b.Rejected)+1)
+	return streamTable(f, sheet, st, l.rejectHeader, []float64{36, 18, 8, 22, 80}, len(rs), func(i int, row []any) {
+		r := rs[i]
+		row[0] = cell(st.plain[kText], text(r.File))
+		row[1] = cell(st.plain[kText], text(r.Sheet))
+		row[2] = cell(st.plain[kInt], r.Row)
+		row[3] = cell(st.plain[kText], text(r.Column))
+		row[4] = cell(st.plain[kText], text(r.Reason))
+	})
 }
 
-// writeDiscrepancies writes a discrepancies sheet; wholesalerCol, when not
-// empty, is the header of a leading wholesaler column (consolidated book).
+// writeDiscrepancies streams a discrepancies sheet; wholesalerCol, when
+// not empty, is the header of a leading wholesaler column (consolidated
+// book).
 func writeDiscrepancies(f *excelize.File, l lang, st *styles, sheet, wholesalerCol string,
 	ds []reconcile.Discrepancy, names map[string]string, program func(string) string) error {
 	if len(ds) == 0 {
@@ -434,39 +430,34 @@ func writeDiscrepancies(f *excelize.File, l lang, st *styles, sheet, wholesalerC
 	}
 	head := l.discHeader
 	widths := []float64{44, 16, 30, 26, 16, 18, 18, 16, 8}
+	lead := 0
 	if wholesalerCol != "" {
 		head = append([]string{wholesalerCol}, head...)
 		widths = append([]float64{18}, widths...)
+		lead = 1
 	}
-	if err := writeHeader(f, sheet, st, head, widths); err != nil {
-		return err
-	}
-	for i, d := range ds {
-		vals := []any{
-			cell(st.plain[kText], kindWord(l, d.Kind)),
-			cell(st.plain[kText], text(d.ResellerID)),
-			cell(st.plain[kText], text(names[d.ResellerID])),
-			cell(st.plain[kText], text(programOrEmpty(program, d.Program))),
-			cell(st.plain[kText], text(d.OrderID)),
+	return streamTable(f, sheet, st, head, widths, len(ds), func(i int, row []any) {
+		d := ds[i]
+		if lead == 1 {
+			row[0] = cell(st.plain[kText], text(d.Wholesaler))
 		}
+		r := row[lead:]
+		r[0] = cell(st.plain[kText], kindWord(l, d.Kind))
+		r[1] = cell(st.plain[kText], text(d.ResellerID))
+		r[2] = cell(st.plain[kText], text(names[d.ResellerID]))
+		r[3] = cell(st.plain[kText], text(programOrEmpty(program, d.Program)))
+		r[4] = cell(st.plain[kText], text(d.OrderID))
 		switch d.Kind {
 		case reconcile.OverApplied, reconcile.UnderApplied:
-			vals = append(vals, cell(st.plain[kAmount], amount(d.ExpectedCents)),
-				cell(st.plain[kAmount], amount(d.ActualCents)),
-				cell(st.plain[kAmount], amount(d.ActualCents-d.ExpectedCents)), nil)
+			r[5] = cell(st.plain[kAmount], amount(d.ExpectedCents))
+			r[6] = cell(st.plain[kAmount], amount(d.ActualCents))
+			r[7] = cell(st.plain[kAmount], amount(d.ActualCents-d.ExpectedCents))
 		case reconcile.MissingAccount:
-			vals = append(vals, cell(st.plain[kAmount], amount(d.ExpectedCents)), nil, nil, nil)
+			r[5] = cell(st.plain[kAmount], amount(d.ExpectedCents))
 		default:
-			vals = append(vals, nil, nil, nil, cell(st.plain[kInt], d.Hours))
+			r[8] = cell(st.plain[kInt], d.Hours)
 		}
-		if wholesalerCol != "" {
-			vals = append([]any{cell(st.plain[kText], text(d.Wholesaler))}, vals...)
-		}
-		if err := setRow(f, sheet, i+2, vals); err != nil {
-			return err
-		}
-	}
-	return finishTable(f, sheet, len(head), len(ds)+1)
+	})
 }
 
 func programOrEmpty(program func(string) string, id string) string {
@@ -536,22 +527,36 @@ func prepareStream(f *excelize.File, sheet string, headerRow, ncol, lastRow int)
 	return autoFilter(f, sheet, fmt.Sprintf("A%d:%s%d", headerRow, col, lastRow))
 }
 
-// writeHeader writes a header row and column widths on a normal
-// (non-streamed) sheet.
-func writeHeader(f *excelize.File, sheet string, st *styles, head []string, widths []float64) error {
-	if err := setRow(f, sheet, 1, headerCells(st, head)); err != nil {
+// streamTable streams a sheet holding one table of n rows under a frozen,
+// filtered header row. fill sets row i's cells into row, which is cleared
+// before each call and reused.
+func streamTable(f *excelize.File, sheet string, st *styles, head []string, widths []float64, n int,
+	fill func(i int, row []any)) error {
+	if err := prepareStream(f, sheet, 1, len(head), n+1); err != nil {
 		return err
 	}
-	for i, w := range widths {
-		col, err := excelize.ColumnNumberToName(i + 1)
-		if err != nil {
-			return err
-		}
-		if err := f.SetColWidth(sheet, col, col, w); err != nil {
+	sw, err := f.NewStreamWriter(sheet)
+	if err != nil {
+		return err
+	}
+	if err := freezeHeader(sw, 1); err != nil {
+		return err
+	}
+	if err := setWidths(sw, widths...); err != nil {
+		return err
+	}
+	if err := sw.SetRow("A1", headerCells(st, head)); err != nil {
+		return err
+	}
+	row := make([]any, len(head))
+	for i := range n {
+		clear(row)
+		fill(i, row)
+		if err := sw.SetRow("A"+strconv.Itoa(i+2), row); err != nil {
 			return err
 		}
 	}
-	return nil
+	return sw.Flush()
 }
 
 // setRow writes styled cells on a normal sheet. Strings go through
@@ -583,21 +588,6 @@ func setRow(f *excelize.File, sheet string, row int, vals []any) error {
 		}
 	}
 	return nil
-}
-
-// finishTable freezes the header and filters a normal sheet's table.
-func finishTable(f *excelize.File, sheet string, ncol, lastRow int) error {
-	if err := f.SetPanes(sheet, &excelize.Panes{
-		Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft",
-		Selection: []excelize.Selection{{SQRef: "A2", ActiveCell: "A2", Pane: "bottomLeft"}},
-	}); err != nil {
-		return err
-	}
-	col, err := excelize.ColumnNumberToName(ncol)
-	if err != nil {
-		return err
-	}
-	return autoFilter(f, sheet, fmt.Sprintf("A1:%s%d", col, lastRow))
 }
 
 // autoFilter sets an autofilter on ref. excelize's AutoFilter replaces the
