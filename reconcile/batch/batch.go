@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"syscall"
 	"time"
 
 	"github.com/encours/encours/reconcile"
@@ -114,19 +115,22 @@ func (r *Runner) Run(ctx context.Context, opt Options) (*Result, error) {
 			ErrAsOfBackwards, asOf, last.AsOf, last.AsOf)
 	}
 
-	runID, out, err := r.outputFolder(ctx, store, asOf, opt)
+	if err := recoverPartials(ctx, store, filepath.Join(cfg.DataDir, "runs"), r.log()); err != nil {
+		return nil, err
+	}
+	runID, out, final, err := r.outputFolder(ctx, store, asOf, opt)
 	if err != nil {
 		return nil, err
 	}
 	log := r.log().With("run", runID)
-	log.Info("run starting", "as_of", asOf.String(), "out", out, "dry_run", opt.DryRun)
+	log.Info("run starting", "as_of", asOf.String(), "out", final, "dry_run", opt.DryRun)
 
 	st := &state{
 		cfg: cfg, store: store, log: log, asOf: asOf, asOfInstant: asOfInstant, runID: runID,
 		progress: r.Progress,
 	}
-	committed, err := r.execute(ctx, st, store, out, opt, start)
-	if err != nil && !committed && opt.Out == "" {
+	committed, err := r.execute(ctx, st, store, out, final, opt, start)
+	if err != nil && !committed && out != final {
 		// A run that failed before its commit leaves no outputs that could
 		// be taken for a finished run's.
 		if rmErr := os.RemoveAll(out); rmErr != nil {
@@ -138,12 +142,14 @@ func (r *Runner) Run(ctx context.Context, opt Options) (*Result, error) {
 	}
 	log.Info("run done", "files", len(st.report.Files), "lines", len(st.report.Lines),
 		"discrepancies", len(st.report.Discrepancies), "rejected_rows", len(st.report.RejectedRows))
-	return &Result{RunID: runID, Out: out, Report: st.report}, nil
+	return &Result{RunID: runID, Out: final, Report: st.report}, nil
 }
 
 // execute runs the steps of one run; committed says whether the ledger
-// commit happened, after which a failure no longer undoes anything.
-func (r *Runner) execute(ctx context.Context, st *state, store *ledger.Store, out string, opt Options, start time.Time) (committed bool, err error) {
+// commit happened, after which a failure no longer undoes anything. The
+// outputs are written into out and published (renamed) to final right
+// after the commit, so a folder under runs/ always holds a committed run.
+func (r *Runner) execute(ctx context.Context, st *state, store *ledger.Store, out, final string, opt Options, start time.Time) (committed bool, err error) {
 	if err := st.read(ctx); err != nil {
 		return false, err
 	}
@@ -160,25 +166,77 @@ func (r *Runner) execute(ctx context.Context, st *state, store *ledger.Store, ou
 		return false, fmt.Errorf("run cancelled before commit: nothing was committed: %w", ctx.Err())
 	}
 	if opt.DryRun {
-		st.dryRunMail()
+		st.queuedMail("dry run: not sent")
 		if err := st.writeReport(out); err != nil {
 			return false, err
 		}
 		st.log.Info("dry run: nothing committed, moved or sent")
-		return false, nil
+		return false, publish(out, final)
 	}
+	st.queuedMail("")
+	if err := st.writeReport(out); err != nil {
+		return false, err
+	}
+	failpoint("before-commit")
 	if err := st.commit(ctx, start, r.now(), opt.ScheduledAt); err != nil {
 		return false, err
 	}
-	// From here on the run is committed: moving files and sending mail are
-	// finished by the next run if this process dies now.
+	failpoint("after-commit")
+	// From here on the run is committed: publishing the outputs, moving
+	// files and sending mail are finished by the next run if this process
+	// dies now (recoverPartials, duplicates, the outbox).
+	if err := publish(out, final); err != nil {
+		return true, err
+	}
+	failpoint("after-publish")
 	st.moveFiles()
+	failpoint("after-move")
 	st.sendMail(ctx, r.sender(store))
-	return true, st.writeReport(out)
+	failpoint("after-mail")
+	return true, st.writeReport(final)
 }
 
-// outputFolder picks the run id <as_of>-<n> and the folder for outputs.
-func (r *Runner) outputFolder(ctx context.Context, store *ledger.Store, asOf reconcile.Date, opt Options) (string, string, error) {
+// publish renames the folder a run wrote its outputs into to its final
+// name (nothing to do when the run writes straight into --out).
+func publish(out, final string) error {
+	if out == final {
+		return nil
+	}
+	if err := os.Rename(out, final); err != nil {
+		return fmt.Errorf("cannot publish the outputs in %s: %w", final, err)
+	}
+	return syncDir(filepath.Dir(final))
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil && !errors.Is(err, syscall.EINVAL) {
+		return err
+	}
+	return nil
+}
+
+// partialSuffix marks a run's output folder while the run is not committed.
+const partialSuffix = ".partial"
+
+// failpoint stops the process with SIGKILL at a named step when
+// ENCOURS_FAILPOINT names it: the crash tests use it to cut a real run
+// where a power cut could. Without the variable it does nothing.
+func failpoint(step string) {
+	if os.Getenv("ENCOURS_FAILPOINT") == step {
+		syscall.Kill(os.Getpid(), syscall.SIGKILL)
+		select {}
+	}
+}
+
+// outputFolder picks the run id <as_of>-<n>, the folder the run writes
+// into and the one it publishes to: data_dir/runs/.<id>.partial then
+// data_dir/runs/<id> by default, or --out for both.
+func (r *Runner) outputFolder(ctx context.Context, store *ledger.Store, asOf reconcile.Date, opt Options) (id, out, final string, err error) {
 	runs := filepath.Join(r.Config.DataDir, "runs")
 	for n := 1; ; n++ {
 		id := asOf.String() + "-" + strconv.Itoa(n)
@@ -187,25 +245,27 @@ func (r *Runner) outputFolder(ctx context.Context, store *ledger.Store, asOf rec
 		}
 		_, exists, err := store.RunReport(ctx, id)
 		if err != nil {
-			return "", "", err
+			return "", "", "", err
 		}
 		if exists {
 			continue
 		}
-		dir := filepath.Join(runs, id)
-		if _, err := os.Stat(dir); err == nil {
+		final = filepath.Join(runs, id)
+		if _, err := os.Stat(final); err == nil {
 			continue
 		} else if !errors.Is(err, os.ErrNotExist) {
-			return "", "", err
+			return "", "", "", err
 		}
-		out := opt.Out
-		if out == "" {
-			out = dir
+		out = filepath.Join(runs, "."+id+partialSuffix)
+		if opt.Out != "" {
+			out, final = opt.Out, opt.Out
+		} else if err := os.RemoveAll(out); err != nil { // an uncommitted run's leftovers
+			return "", "", "", err
 		}
 		if err := os.MkdirAll(out, 0o750); err != nil {
-			return "", "", fmt.Errorf("cannot create the output folder: %w", err)
+			return "", "", "", fmt.Errorf("cannot create the output folder: %w", err)
 		}
-		return id, out, nil
+		return id, out, final, nil
 	}
 }
 

@@ -223,12 +223,14 @@ func (st *state) renderMail(now time.Time) error {
 	return nil
 }
 
-// dryRunMail lists what would be sent.
-func (st *state) dryRunMail() {
+// queuedMail lists the run's messages as queued, as they stand at the
+// commit (or, with note, as a dry run leaves them).
+func (st *state) queuedMail(note string) {
+	st.report.Mail = st.report.Mail[:0]
 	for _, m := range st.messages {
 		st.report.Mail = append(st.report.Mail, reconcile.MailResult{
 			Wholesaler: m.Wholesaler, Recipient: m.Recipient, MessageID: m.ID,
-			Status: reconcile.MailQueued, Error: "dry run: not sent",
+			Status: reconcile.MailQueued, Error: note,
 		})
 	}
 }
@@ -300,6 +302,7 @@ func (st *state) sendMail(ctx context.Context, sender *notify.Sender) {
 		st.log.Error("cannot read the outbox", "err", err)
 		return
 	}
+	st.report.Mail = st.report.Mail[:0]
 	for _, m := range msgs {
 		st.report.Mail = append(st.report.Mail, reconcile.MailResult{
 			Wholesaler: m.Wholesaler, Recipient: m.Recipient, MessageID: m.ID,

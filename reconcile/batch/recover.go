@@ -1,6 +1,7 @@
 package batch
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -10,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/encours/encours/reconcile/inbox"
+	"github.com/encours/encours/reconcile/ledger"
 )
 
 // xlsxTempPrefix names the private folders xlsx.Open makes in data_dir for
@@ -43,6 +45,44 @@ func recoverLeftovers(dataDir, out string, log *slog.Logger) error {
 			}
 			log.Info("removed the temp folder of a previous run", "path", p)
 		}
+	}
+	return nil
+}
+
+// recoverPartials finishes or clears the output folders that runs killed
+// mid-way left in runs/: a ".<id>.partial" folder of a committed run is
+// published under its name; one of a run that never committed is removed,
+// since nothing it computed counts.
+func recoverPartials(ctx context.Context, store *ledger.Store, runs string, log *slog.Logger) error {
+	entries, err := os.ReadDir(runs)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("cannot look for the outputs of an interrupted run: %w", err)
+	}
+	for _, e := range entries {
+		name := e.Name()
+		if !e.IsDir() || !strings.HasPrefix(name, ".") || !strings.HasSuffix(name, partialSuffix) {
+			continue
+		}
+		id := strings.TrimSuffix(strings.TrimPrefix(name, "."), partialSuffix)
+		p := filepath.Join(runs, name)
+		_, committed, err := store.RunReport(ctx, id)
+		if err != nil {
+			return err
+		}
+		if committed {
+			if err := publish(p, filepath.Join(runs, id)); err != nil {
+				return err
+			}
+			log.Info("published the outputs of a run interrupted after its commit", "run", id)
+			continue
+		}
+		if err := os.RemoveAll(p); err != nil {
+			return fmt.Errorf("cannot remove %s, left by an interrupted run: %w", p, err)
+		}
+		log.Info("removed the outputs of a run interrupted before its commit", "run", id)
 	}
 	return nil
 }
