@@ -66,9 +66,9 @@ func (a AccountsSheet) rows() iter.Seq[SourceRow] {
 }
 
 // largeSheet is the number of lines above which notes go only where they
-// carry news: excelize keeps every note in memory and adding one costs time
-// proportional to the notes already there.
-const largeSheet = 10000
+// carry news (see noteRows): excelize keeps every note in memory and adding
+// one costs time proportional to the notes already there.
+const largeSheet = 1000
 
 // lang holds every word a workbook shows, in one language.
 type lang struct {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -424,8 +425,26 @@ func TestWriteNoteRowsCap(t *testing.T) {
 	if len(rows) != maxNotes {
 		t.Fatalf("%d notes, want the cap %d", len(rows), maxNotes)
 	}
-	if s := displayStatus(lines[rows[0]]); s != reconcile.Withdrawn && s != reconcile.Expiring && s != reconcile.Ended {
-		t.Errorf("first note on a %s line, want lines needing action first", s)
+	if !slices.IsSorted(rows) {
+		t.Errorf("note rows not in ascending order")
+	}
+	// The most urgent lines get the notes: no line left without a note
+	// ranks before one that has one.
+	noted := map[int]bool{}
+	worst := -1
+	for _, i := range rows {
+		noted[i] = true
+		p, ok := notePriority[displayStatus(lines[i])]
+		if !ok {
+			t.Fatalf("note on an active line %d", i)
+		}
+		worst = max(worst, p)
+	}
+	for i, ln := range lines {
+		if p, ok := notePriority[displayStatus(ln)]; ok && !noted[i] && p < worst {
+			t.Errorf("line %d (%s, priority %d) has no note though a line of priority %d has one", i, displayStatus(ln), p, worst)
+			break
+		}
 	}
 	if got := len(noteRows(lines[:largeSheet])); got != largeSheet {
 		t.Errorf("%d notes on %d lines, want one per line", got, largeSheet)

@@ -3,6 +3,7 @@ package xlsx
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -33,11 +34,12 @@ type WholesalerBook struct {
 //
 // The Lines and Accounts sheets are streamed, so they may hold a million
 // rows. Every line's explanation is in its Reason column; the note on its
-// status cell repeats it where a reader looks first. Above 10,000 lines,
-// notes go only on lines whose status is not "active" — revoked, expired
-// and expiring ones first, then granted, increased and extended — and at
-// most 10,000 of them: excelize holds every note in memory and each one
-// added costs more than the last.
+// status cell repeats it where a reader looks first. Above 1,000 lines a
+// sheet is summarised: notes go only on lines whose status is not
+// "active", at most 1,000 of them, revoked lines first, then expired,
+// expiring, increased, extended and granted ones; excelize holds every
+// note in memory and each one added costs more than the last. Every other
+// sheet (discrepancies, rejected rows, files) is streamed too.
 func WriteWholesaler(w io.Writer, b WholesalerBook) error {
 	l := language(b.Wholesaler.Language)
 	f, err := newFile(b.AsOf, b.Wholesaler.Name+" "+b.AsOf.String())
@@ -213,14 +215,22 @@ func (ww *wholesalerWriter) writeLines() error {
 }
 
 // maxNotes caps the notes of one sheet: excelize's AddComment costs time
-// proportional to the notes already there (quadratic overall), ~1.5 s for
-// 10,000 notes and ~20 s for 35,000.
-const maxNotes = 10000
+// proportional to the notes already there (quadratic overall: ~1.5 s for
+// 10,000 notes, ~20 s for 35,000; 1,000 cost about 20 ms).
+const maxNotes = 1000
 
-// noteRows returns the indexes of the lines that get a note on their
-// status cell. Up to largeSheet lines, every line; above, only lines whose
-// status is not "active" — first those that need action (revoked, expired,
-// expiring), then the new and changed ones — and at most maxNotes of them.
+// notePriority ranks the statuses whose lines get a note on a large sheet,
+// most urgent first; an active line (absent) gets none.
+var notePriority = map[reconcile.LineStatus]int{
+	reconcile.Withdrawn: 0, reconcile.Ended: 1, reconcile.Expiring: 2,
+	reconcile.Increased: 3, reconcile.Extended: 4, reconcile.Granted: 5,
+}
+
+// noteRows returns, in ascending order, the indexes of the lines that get
+// a note on their status cell. Up to largeSheet lines, every line; above,
+// at most maxNotes lines whose status is not "active", by notePriority
+// (revoked, expired, expiring, increased, extended, granted), in sheet
+// order within a status.
 func noteRows(lines []reconcile.ReportLine) []int {
 	if len(lines) <= largeSheet {
 		out := make([]int, len(lines))
@@ -229,20 +239,20 @@ func noteRows(lines []reconcile.ReportLine) []int {
 		}
 		return out
 	}
-	var urgent, news []int
+	// One bucket per priority, none longer than the cap: a million lines
+	// cost no more than a few thousand indexes.
+	buckets := make([][]int, len(notePriority))
 	for i, ln := range lines {
-		switch displayStatus(ln) {
-		case reconcile.Unchanged:
-		case reconcile.Withdrawn, reconcile.Ended, reconcile.Expiring:
-			urgent = append(urgent, i)
-		default:
-			news = append(news, i)
+		p, ok := notePriority[displayStatus(ln)]
+		if ok && len(buckets[p]) < maxNotes {
+			buckets[p] = append(buckets[p], i)
 		}
 	}
-	out := append(urgent, news...)
-	if len(out) > maxNotes {
-		out = out[:maxNotes]
+	var out []int
+	for _, b := range buckets {
+		out = append(out, b[:min(len(b), maxNotes-len(out))]...)
 	}
+	slices.Sort(out)
 	return out
 }
 
