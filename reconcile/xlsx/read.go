@@ -2,15 +2,15 @@ package xlsx
 
 import (
 	"archive/zip"
+	"bufio"
 	"bytes"
 	"compress/flate"
 	"errors"
 	"fmt"
 	"io"
-	"os"
+	"path"
+	"strconv"
 	"strings"
-
-	"github.com/xuri/excelize/v2"
 
 	"github.com/encours/encours/reconcile/layout"
 )
@@ -39,19 +39,17 @@ const (
 	DefaultMaxFileBytes     = 100 << 20
 	DefaultMaxUnzippedBytes = 1 << 30
 	DefaultMaxRows          = 1048576
-	// xmlInMemory is the largest sheet or shared-strings part kept in
-	// memory; bigger parts spill to a temp file, removed by Close.
-	xmlInMemory = 16 << 20
 )
 
 // Limits bound what Open accepts, so that one odd file cannot exhaust the
 // machine. Zero fields take the defaults: 100 MiB, 1 GiB unzipped,
-// 1 048 576 rows per sheet, and the system's temp directory.
+// 1 048 576 rows per sheet.
 type Limits struct {
 	MaxFileBytes     int64
 	MaxUnzippedBytes int64
 	MaxRows          int64
-	// TmpDir is where large sheets are unzipped while being read.
+	// TmpDir is not used any more: sheets are read straight from the zip,
+	// and nothing is written to disk. It stays so that callers compile.
 	TmpDir string
 }
 
@@ -68,14 +66,22 @@ func (l Limits) withDefaults() Limits {
 	return l
 }
 
-// Workbook is an open workbook, read-only. Close it on every path: it may
-// hold temp files.
+// Workbook is an open workbook, read-only, read straight from its zip:
+// nothing is unzipped to disk. The shared-string table is in memory.
 type Workbook struct {
-	f        *excelize.File
-	tmp      string
+	zr       *zip.Reader
+	size     int64
+	lim      Limits
+	budget   int64 // inflated bytes a sheet may still take
 	date1904 bool
-	sheets   []string
-	maxRows  int64
+	sheets   []sheetEntry
+	sst      *sharedStrings
+}
+
+// sheetEntry is a sheet's name and its part in the zip ("" when missing).
+type sheetEntry struct {
+	name string
+	part *zip.File
 }
 
 var (
@@ -113,58 +119,104 @@ func Open(r io.ReaderAt, size int64, lim Limits) (*Workbook, error) {
 	if err != nil {
 		return nil, truncated(err)
 	}
-	if err := inspect(zr, size, lim); err != nil {
+	used, err := inspect(zr, size, lim)
+	if err != nil {
 		return nil, err
 	}
-	var unzipped uint64
-	hasWorkbook := false
-	for _, zf := range zr.File {
-		name := strings.ToLower(strings.ReplaceAll(zf.Name, "\\", "/"))
-		switch name {
-		case "xl/workbook.bin":
-			return nil, fmt.Errorf("%w: the file is an Excel binary workbook (.xlsb), which encours cannot read: open it in Excel and save it as \"Excel Workbook (.xlsx)\"", ErrXLSB)
-		case "xl/workbook.xml":
-			hasWorkbook = true
-		}
-		unzipped += zf.UncompressedSize64
-		if unzipped > uint64(lim.MaxUnzippedBytes) {
-			return nil, fmt.Errorf("%w: the file unpacks to more than %s: export fewer rows or columns, or raise limits.max_unzipped_bytes in config.yaml",
-				ErrTooLarge, bytesText(lim.MaxUnzippedBytes))
-		}
+	wb := &Workbook{zr: zr, size: size, lim: lim, budget: lim.MaxUnzippedBytes - used}
+	if err := wb.readWorkbook(); err != nil {
+		return nil, err
 	}
-	if !hasWorkbook {
-		return nil, fmt.Errorf("%w: the file is a zip archive but not an Excel workbook (perhaps a Word document or a zipped folder): send the .xlsx export itself", ErrNotWorkbook)
-	}
-
-	// A private temp directory, removed by Close, also catches the temp
-	// files excelize leaves behind when it fails half-way through opening.
-	tmp, err := os.MkdirTemp(lim.TmpDir, "encours-xlsx-")
-	if err != nil {
-		return nil, fmt.Errorf("open workbook: temp directory: %w", err)
-	}
-	f, err := excelize.OpenReader(io.NewSectionReader(r, 0, size), excelize.Options{
-		RawCellValue:      true,
-		UnzipSizeLimit:    lim.MaxUnzippedBytes,
-		UnzipXMLSizeLimit: min(xmlInMemory, lim.MaxUnzippedBytes),
-		TmpDir:            tmp,
-	})
-	wb := &Workbook{f: f, tmp: tmp, maxRows: lim.MaxRows}
-	if err != nil {
-		wb.Close()
-		return nil, classifyExcelize(err)
-	}
-	props, err := f.GetWorkbookProps()
-	if err != nil {
-		wb.Close()
-		return nil, truncated(err)
-	}
-	wb.date1904 = props.Date1904 != nil && *props.Date1904
-	wb.sheets = f.GetSheetList()
 	if len(wb.sheets) == 0 {
-		wb.Close()
 		return nil, fmt.Errorf("%w: the workbook has no sheet: export it again from Excel", ErrNotWorkbook)
 	}
 	return wb, nil
+}
+
+// readWorkbook reads the sheets' names and parts, the 1904 flag and the
+// shared strings.
+func (w *Workbook) readWorkbook() error {
+	parts := make(map[string]*zip.File, len(w.zr.File))
+	for _, zf := range w.zr.File {
+		parts[strings.ToLower(strings.ReplaceAll(zf.Name, "\\", "/"))] = zf
+	}
+	type sheetRef struct{ name, id string }
+	var refs []sheetRef
+	err := w.parse(parts["xl/workbook.xml"], -1, func(sc *scanner) error {
+		for {
+			kind, err := sc.next()
+			if err != nil || kind == tokEOF {
+				return err
+			}
+			switch {
+			case kind != tokStart:
+			case sc.is("workbookPr"):
+				if v, ok := sc.attr("date1904"); ok {
+					w.date1904, _ = strconv.ParseBool(strings.TrimSpace(v))
+				}
+			case sc.is("sheet"):
+				name, _ := sc.attr("name")
+				id, _ := sc.attr("id")
+				refs = append(refs, sheetRef{name, id})
+			}
+		}
+	})
+	if err != nil {
+		return err
+	}
+	targets := map[string]string{}
+	sstPart := "xl/sharedstrings.xml"
+	if rels := parts["xl/_rels/workbook.xml.rels"]; rels != nil {
+		err := w.parse(rels, -1, func(sc *scanner) error {
+			for {
+				kind, err := sc.next()
+				if err != nil || kind == tokEOF {
+					return err
+				}
+				if kind != tokStart || !sc.is("Relationship") {
+					continue
+				}
+				id, _ := sc.attr("Id")
+				target, _ := sc.attr("Target")
+				p := path.Clean("xl/" + target)
+				if strings.HasPrefix(target, "/") {
+					p = strings.TrimPrefix(path.Clean(target), "/")
+				}
+				p = strings.ToLower(strings.ReplaceAll(p, "\\", "/"))
+				targets[id] = p
+				if typ, _ := sc.attr("Type"); strings.HasSuffix(typ, "/sharedStrings") {
+					sstPart = p
+				}
+			}
+		})
+		if err != nil {
+			return err
+		}
+	}
+	for _, r := range refs {
+		w.sheets = append(w.sheets, sheetEntry{name: r.name, part: parts[targets[r.id]]})
+	}
+	if zf := parts[sstPart]; zf != nil {
+		maxItems := w.lim.MaxRows * maxStringsPerRow
+		return w.parse(zf, w.lim.sstCap(), func(sc *scanner) error {
+			var err error
+			w.sst, err = readSharedStrings(sc, maxItems)
+			return err
+		})
+	}
+	return nil
+}
+
+// parse reads a part with a scanner, counting its bytes against the budget.
+func (w *Workbook) parse(zf *zip.File, sstCap int64, read func(*scanner) error) error {
+	if zf == nil {
+		return fmt.Errorf("%w: the file is a zip archive but not an Excel workbook (perhaps a Word document or a zipped folder): send the .xlsx export itself", ErrNotWorkbook)
+	}
+	n, err := readPart(zf, w.size, w.budget, sstCap, func(br *bufio.Reader) error {
+		return read(newScanner(br, zf.Name))
+	})
+	w.budget -= n
+	return err
 }
 
 // classifyOLE tells an encrypted OOXML workbook from a legacy .xls: both
@@ -174,17 +226,6 @@ func classifyOLE(r io.ReaderAt, size int64) error {
 		return fmt.Errorf("%w: the workbook is protected by a password to open: remove the password (File > Info > Protect Workbook) and send it again", ErrEncrypted)
 	}
 	return fmt.Errorf("%w: the file is an old Excel 97-2003 workbook (.xls), even if its name ends in .xlsx: open it in Excel and save it as \"Excel Workbook (.xlsx)\"", ErrLegacyXLS)
-}
-
-// classifyExcelize maps what excelize says when opening fails.
-func classifyExcelize(err error) error {
-	switch {
-	case strings.Contains(err.Error(), "unzip size exceeds"):
-		return fmt.Errorf("%w: the file unpacks to more than the configured limit: export fewer rows or columns, or raise limits.max_unzipped_bytes in config.yaml (%v)", ErrTooLarge, err)
-	case errors.Is(err, excelize.ErrWorkbookFileFormat):
-		return fmt.Errorf("%w: the file is not a workbook encours can read (%v): open it in Excel and save it as \"Excel Workbook (.xlsx)\"", ErrNotWorkbook, err)
-	}
-	return truncated(err)
 }
 
 func truncated(err error) error {
@@ -239,7 +280,13 @@ func bytesText(n int64) string {
 func (w *Workbook) Date1904() bool { return w.date1904 }
 
 // SheetNames returns the sheets' names in workbook order.
-func (w *Workbook) SheetNames() []string { return append([]string(nil), w.sheets...) }
+func (w *Workbook) SheetNames() []string {
+	names := make([]string, len(w.sheets))
+	for i, s := range w.sheets {
+		names[i] = s.name
+	}
+	return names
+}
 
 // Rows streams the rows of a sheet; "" means the first sheet. A name
 // matches exactly, or else ignoring case, accents and spaces. A missing
@@ -248,30 +295,43 @@ func (w *Workbook) Rows(sheet string) (*Rows, error) {
 	name, ok := w.findSheet(sheet)
 	if !ok {
 		return nil, fmt.Errorf("%w: there is no sheet %q; the workbook has %s: rename the sheet, or set the sheet name in the layout of config.yaml",
-			ErrSheetNotFound, sheet, quoteList(w.sheets))
+			ErrSheetNotFound, sheet, quoteList(w.SheetNames()))
 	}
-	rows, err := w.f.Rows(name)
+	var part *zip.File
+	for _, s := range w.sheets {
+		if s.name == name {
+			part = s.part
+			break
+		}
+	}
+	if part == nil {
+		return nil, truncated(fmt.Errorf("sheet %q: its part is missing from the file", name))
+	}
+	rc, c, err := openPart(part, w.budget, -1)
 	if err != nil {
-		return nil, truncated(fmt.Errorf("sheet %q: %w", name, err))
+		return nil, err
 	}
-	r := &Rows{rows: rows, sheet: name, max: w.maxRows}
+	r := &Rows{
+		sheet: name, rc: rc, count: c, zf: part, size: w.size, budget: w.budget,
+		p: &sheetReader{sc: newScanner(c, part.Name), sst: w.sst, sheet: name, max: w.lim.MaxRows},
+	}
 	r.start()
 	return r, nil
 }
 
 func (w *Workbook) findSheet(sheet string) (string, bool) {
 	if sheet == "" {
-		return w.sheets[0], true
+		return w.sheets[0].name, true
 	}
 	for _, s := range w.sheets {
-		if s == sheet {
-			return s, true
+		if s.name == sheet {
+			return s.name, true
 		}
 	}
 	want := layout.Fold(sheet)
 	for _, s := range w.sheets {
-		if layout.Fold(s) == want {
-			return s, true
+		if layout.Fold(s.name) == want {
+			return s.name, true
 		}
 	}
 	return "", false
@@ -285,32 +345,27 @@ func quoteList(xs []string) string {
 	return strings.Join(q, ", ")
 }
 
-// Close releases the workbook and removes its temp files.
+// Close releases the workbook. It holds no file: Close is for symmetry
+// with Rows.Close and for callers that defer it.
 func (w *Workbook) Close() error {
-	var err error
-	if w.f != nil {
-		err = w.f.Close()
-		w.f = nil
-	}
-	if w.tmp != "" {
-		if rerr := os.RemoveAll(w.tmp); err == nil {
-			err = rerr
-		}
-		w.tmp = ""
-	}
-	return err
+	w.sst = nil
+	return nil
 }
 
 // Rows streams a sheet's rows with their raw values. It implements
 // layout.RowSource; Close it when done.
 //
-// A goroutine decodes the sheet (excelize's XML decoding is most of the
-// cost of reading) and hands rows over in batches, so that the caller's
-// parsing runs on another core meanwhile.
+// A goroutine inflates and decodes the sheet and hands rows over in
+// batches, so that the caller's parsing runs on another core meanwhile.
 type Rows struct {
-	rows  *excelize.Rows
-	sheet string
-	max   int64
+	sheet  string
+	rc     io.ReadCloser
+	count  *countReader
+	zf     *zip.File
+	size   int64
+	budget int64
+	p      *sheetReader
+
 	num   int
 	cells []string
 	err   error
@@ -345,8 +400,7 @@ func (r *Rows) start() {
 func (r *Rows) decode() {
 	defer close(r.done)
 	defer close(r.batches)
-	num := 0
-	b := rowBatch{}
+	b := rowBatch{nums: make([]int, 0, rowBatchSize), cells: make([][]string, 0, rowBatchSize)}
 	send := func() bool {
 		select {
 		case r.batches <- b:
@@ -356,28 +410,21 @@ func (r *Rows) decode() {
 			return false
 		}
 	}
-	for r.rows.Next() {
-		num++
-		if int64(num) > r.max {
-			b.err = fmt.Errorf("%w: sheet %q has more than %d rows: split the export, or raise limits.max_rows in config.yaml", ErrTooLarge, r.sheet, r.max)
-			send()
-			return
-		}
-		cells, err := r.rows.Columns()
-		if err != nil {
-			b.err = r.fail(err, num)
-			send()
-			return
-		}
+	err := r.p.run(func(num int, cells []string) error {
 		b.nums = append(b.nums, num)
 		b.cells = append(b.cells, cells)
 		if len(b.nums) == rowBatchSize && !send() {
-			return
+			return errStop
 		}
+		return nil
+	})
+	if errors.Is(err, errStop) {
+		return
 	}
-	if err := r.rows.Error(); err != nil {
-		b.err = r.fail(err, num)
+	if err == nil {
+		_, err = io.Copy(io.Discard, r.count) // the rest of the part, counted and checksummed
 	}
+	b.err = partError(r.zf, r.count, err, r.size, r.budget, -1)
 	send()
 }
 
@@ -405,16 +452,9 @@ func (r *Rows) Next() bool {
 	return false
 }
 
-func (r *Rows) fail(err error, num int) error {
-	if errors.Is(err, excelize.ErrMaxRows) {
-		return fmt.Errorf("%w: sheet %q goes beyond Excel's last row", ErrTruncated, r.sheet)
-	}
-	return truncated(fmt.Errorf("sheet %q, row %d: %w", r.sheet, num, err))
-}
-
 // Row returns the current row's Excel number (1-based) and raw values:
 // numbers and dates as Excel stores them ("5000.5", "39994"), text as typed.
-// Trailing empty cells are absent.
+// Trailing empty cells are absent. The slice is the caller's to keep.
 func (r *Rows) Row() (int, []string) { return r.num, r.cells }
 
 // Err reports what stopped the rows early, if anything.
@@ -422,7 +462,7 @@ func (r *Rows) Err() error { return r.err }
 
 // Close stops the decoding and releases the sheet's reader.
 func (r *Rows) Close() error {
-	if r.rows == nil {
+	if r.rc == nil {
 		return nil
 	}
 	if r.stop != nil {
@@ -430,10 +470,7 @@ func (r *Rows) Close() error {
 		<-r.done
 		r.stop = nil
 	}
-	err := r.rows.Close()
-	r.rows = nil
-	if err != nil && r.err != nil {
-		return nil // already reported by Err
-	}
-	return err
+	r.rc.Close()
+	r.rc = nil
+	return nil
 }
