@@ -269,43 +269,6 @@ func ignoreEOF(err error) error {
 	return err
 }
 
-// validRef reports whether ref is a cell reference within XFD1048576, like
-// "B7" or "$B$7". Anything else is beyond Excel's grid, or not a cell.
-func validRef(ref string) bool {
-	i := 0
-	col := 0
-	for i < len(ref) && (ref[i] == '$' && i == 0 || ref[i] >= 'A' && ref[i] <= 'Z' || ref[i] >= 'a' && ref[i] <= 'z') {
-		if ref[i] != '$' {
-			c := ref[i]
-			if c >= 'a' {
-				c -= 'a' - 'A'
-			}
-			col = col*26 + int(c-'A'+1)
-			if col > maxCol {
-				return false
-			}
-		}
-		i++
-	}
-	if col == 0 {
-		return false
-	}
-	if i < len(ref) && ref[i] == '$' {
-		i++
-	}
-	if i == len(ref) || len(ref)-i > 7 {
-		return false
-	}
-	row := 0
-	for ; i < len(ref); i++ {
-		if ref[i] < '0' || ref[i] > '9' {
-			return false
-		}
-		row = row*10 + int(ref[i]-'0')
-	}
-	return row >= 1 && row <= maxRow
-}
-
 // dropNUL drops NUL bytes, turning UTF-16 markup into ASCII enough to scan.
 type dropNUL struct{ r io.Reader }
 

@@ -219,10 +219,28 @@ func (s *scanner) skipPast(marker string) error {
 
 // tag reads a start or end tag whose name begins at pos+skip, up to its '>'.
 func (s *scanner) tag(skip int) error {
-	// Find the closing '>' outside quotes, reading more as needed.
+	// Find the closing '>' outside quotes, reading more as needed. The
+	// common case, balanced double quotes and no single ones before the
+	// first '>', is found with vectorised searches.
 	i := s.pos + skip
-	var quote byte
 	for {
+		j := bytes.IndexByte(s.buf[i:s.end], '>')
+		if j >= 0 {
+			seg := s.buf[s.pos+skip : i+j]
+			if bytes.Count(seg, []byte{'"'})%2 == 0 && bytes.IndexByte(seg, '\'') < 0 {
+				i += j
+				goto found
+			}
+			break
+		}
+		off := s.end - s.pos
+		if !s.fill() {
+			return s.fail("the part ends inside a tag")
+		}
+		i = s.pos + off
+	}
+	i = s.pos + skip
+	for quote := byte(0); ; {
 		for ; i < s.end; i++ {
 			c := s.buf[i]
 			switch {
@@ -269,41 +287,59 @@ func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\
 // is reports whether the last tag's local name is name.
 func (s *scanner) is(name string) bool { return string(s.name) == name }
 
-// attr returns the raw value of the last tag's attribute whose local name
-// is name, and whether it is there. Values with entities are decoded.
+// attr returns the value of the last tag's attribute whose local name is
+// name, and whether it is there. Values with entities are decoded.
 func (s *scanner) attr(name string) (string, bool) {
+	val, ok := s.rawAttr(name)
+	if !ok {
+		return "", false
+	}
+	if bytes.IndexByte(val, '&') < 0 {
+		return string(val), true
+	}
+	out, err := appendText(nil, val)
+	if err != nil {
+		return "", true
+	}
+	return string(out), true
+}
+
+// rawAttr returns an attribute's value as written, pointing into the
+// scanner's buffer.
+func (s *scanner) rawAttr(name string) ([]byte, bool) {
 	a := s.attrs
 	for {
-		for len(a) > 0 && isSpace(a[0]) {
-			a = a[1:]
+		i := 0
+		for i < len(a) && isSpace(a[i]) {
+			i++
 		}
+		a = a[i:]
 		eq := bytes.IndexByte(a, '=')
 		if eq < 0 {
-			return "", false
+			return nil, false
 		}
-		key := bytes.TrimRight(a[:eq], " \t\r\n")
+		key := a[:eq]
+		for len(key) > 0 && isSpace(key[len(key)-1]) {
+			key = key[:len(key)-1]
+		}
 		if j := bytes.LastIndexByte(key, ':'); j >= 0 {
 			key = key[j+1:]
 		}
-		a = bytes.TrimLeft(a[eq+1:], " \t\r\n")
+		a = a[eq+1:]
+		for len(a) > 0 && isSpace(a[0]) {
+			a = a[1:]
+		}
 		if len(a) == 0 || a[0] != '"' && a[0] != '\'' {
-			return "", false
+			return nil, false
 		}
 		end := bytes.IndexByte(a[1:], a[0])
 		if end < 0 {
-			return "", false
+			return nil, false
 		}
 		val := a[1 : 1+end]
 		a = a[end+2:]
 		if string(key) == name {
-			if bytes.IndexByte(val, '&') < 0 {
-				return string(val), true
-			}
-			out, err := appendText(nil, val)
-			if err != nil {
-				return "", true
-			}
-			return string(out), true
+			return val, true
 		}
 	}
 }

@@ -166,6 +166,7 @@ type sheetReader struct {
 	cells     []string
 	v         []byte
 	is        []byte
+	ref       []byte
 	rt        richText
 }
 
@@ -246,14 +247,30 @@ func (p *sheetReader) flush(emit func(int, []string) error) error {
 func (p *sheetReader) cell() error {
 	sc := p.sc
 	p.col++
-	ref, _ := sc.attr("r")
-	typ, _ := sc.attr("t")
-	if ref != "" {
-		col, ok := refColumn(ref)
-		if !ok {
-			return cellRefError(p.sheet, "cell "+ref)
+	var ref string
+	if raw, _ := sc.rawAttr("r"); len(raw) > 0 {
+		col, ok := refColumn(raw)
+		if !ok || bytes.IndexByte(raw, '&') >= 0 {
+			ref, _ = sc.attr("r")
+			if col, ok = refColumn([]byte(ref)); !ok {
+				return cellRefError(p.sheet, "cell "+ref)
+			}
 		}
 		p.col = col
+		p.ref = append(p.ref[:0], raw...)
+	} else {
+		p.ref = p.ref[:0]
+	}
+	var typ string
+	if raw, ok := sc.rawAttr("t"); ok {
+		switch string(raw) {
+		case "s":
+			typ = "s"
+		case "inlineStr":
+			typ = "inlineStr"
+		default:
+			typ, _ = sc.attr("t")
+		}
 	}
 	if sc.selfClose {
 		return nil
@@ -286,7 +303,7 @@ func (p *sheetReader) cell() error {
 	var val string
 	switch {
 	case typ == "s" && hasV && len(p.v) > 0:
-		s, err := p.shared(ref)
+		s, err := p.shared()
 		if err != nil {
 			return err
 		}
@@ -307,8 +324,9 @@ func (p *sheetReader) cell() error {
 	return nil
 }
 
-func (p *sheetReader) shared(ref string) (string, error) {
-	idx, err := strconv.Atoi(strings.TrimSpace(string(p.v)))
+func (p *sheetReader) shared() (string, error) {
+	idx, err := atoi(p.v)
+	ref := string(p.ref)
 	if ref == "" {
 		ref = cellName(p.col, p.seek)
 	}
@@ -323,26 +341,54 @@ func (p *sheetReader) shared(ref string) (string, error) {
 	return p.sst.at(idx), nil
 }
 
+// atoi is strconv.Atoi(strings.TrimSpace(string(b))) without the copies
+// for the common case of plain digits.
+func atoi(b []byte) (int, error) {
+	n := 0
+	for i, c := range b {
+		if c < '0' || c > '9' || i >= 9 {
+			return strconv.Atoi(strings.TrimSpace(string(b)))
+		}
+		n = n*10 + int(c-'0')
+	}
+	if len(b) == 0 {
+		return strconv.Atoi("")
+	}
+	return n, nil
+}
+
 // refColumn returns the column of a cell reference within XFD1048576, like
 // "B7" or "$B$7".
-func refColumn(ref string) (int, bool) {
-	if !validRef(ref) {
-		return 0, false
+func refColumn(ref []byte) (int, bool) {
+	col, row, i := 0, 0, 0
+	if i < len(ref) && ref[i] == '$' {
+		i++
 	}
-	col := 0
-	for i := 0; i < len(ref); i++ {
+	for ; i < len(ref); i++ {
 		c := ref[i]
-		switch {
-		case c == '$':
-		case c >= 'A' && c <= 'Z':
-			col = col*26 + int(c-'A'+1)
-		case c >= 'a' && c <= 'z':
-			col = col*26 + int(c-'a'+1)
-		default:
-			return col, true
+		if c >= 'a' && c <= 'z' {
+			c -= 'a' - 'A'
+		}
+		if c < 'A' || c > 'Z' {
+			break
+		}
+		if col = col*26 + int(c-'A'+1); col > maxCol {
+			return 0, false
 		}
 	}
-	return col, true
+	if i < len(ref) && ref[i] == '$' {
+		i++
+	}
+	if col == 0 || i == len(ref) || len(ref)-i > 7 {
+		return 0, false
+	}
+	for ; i < len(ref); i++ {
+		if ref[i] < '0' || ref[i] > '9' {
+			return 0, false
+		}
+		row = row*10 + int(ref[i]-'0')
+	}
+	return col, row >= 1 && row <= maxRow
 }
 
 // cellName writes a cell reference: 28, 4 is "AB4".
