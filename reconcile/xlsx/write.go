@@ -6,10 +6,12 @@ import (
 	"archive/zip"
 	"bytes"
 	"compress/flate"
+	"errors"
 	"hash/crc32"
 	"io"
 	"io/fs"
 	"iter"
+	"os"
 	"regexp"
 	"slices"
 	"sort"
@@ -294,10 +296,25 @@ func text(s string) any { return s }
 func cell(style int, v any) excelize.Cell { return excelize.Cell{StyleID: style, Value: v} }
 
 // newFile returns an empty workbook with fixed document properties, so the
-// same input gives the same bytes.
-func newFile(asOf reconcile.Date, title string) (*excelize.File, error) {
-	f := excelize.NewFile()
-	f.SetZipWriter(func(w io.Writer) excelize.ZipWriter { return &sortedZip{w: w} })
+// same input gives the same bytes, and the zip writer it writes through.
+// Temp files (excelize's streamed sheets, compressed parts) go into a
+// private folder "encours-xlsx-*" under tmpDir (the system's when empty),
+// which finish or z.cleanup removes.
+func newFile(asOf reconcile.Date, title, tmpDir string) (*excelize.File, *sortedZip, error) {
+	z := &sortedZip{}
+	if tmpDir != "" {
+		dir, err := os.MkdirTemp(tmpDir, "encours-xlsx-")
+		if err != nil {
+			return nil, nil, err
+		}
+		z.tmpDir, z.ownDir = dir, true
+	}
+	z.spool.dir = z.tmpDir
+	f := excelize.NewFile(excelize.Options{TmpDir: z.tmpDir})
+	z.f = f
+	// excelize hands its in-memory buffer to this function; the zip goes
+	// to finish's writer instead (see finish).
+	f.SetZipWriter(func(io.Writer) excelize.ZipWriter { return z })
 	stamp := asOf.String() + "T00:00:00Z"
 	if asOf.IsZero() {
 		stamp = "2000-01-01T00:00:00Z"
@@ -307,16 +324,20 @@ func newFile(asOf reconcile.Date, title string) (*excelize.File, error) {
 		Title: title, Language: "",
 	})
 	if err != nil {
-		_ = f.Close()
-		return nil, err
+		_ = z.cleanup()
+		return nil, nil, err
 	}
-	return f, nil
+	return f, z, nil
 }
 
-// finish writes f to w and closes it (removing excelize's temp files).
-func finish(f *excelize.File, w io.Writer) error {
-	err := f.Write(w)
-	if cerr := f.Close(); err == nil {
+// finish writes f to w and cleans up (excelize's temp files, the private
+// temp folder). excelize's Write builds the whole zip in a bytes.Buffer
+// before copying it out; through z the archive is written straight to w
+// instead, and excelize's buffer stays empty.
+func finish(f *excelize.File, z *sortedZip, w io.Writer) error {
+	z.dest = w
+	err := f.Write(io.Discard)
+	if cerr := z.cleanup(); err == nil {
 		err = cerr
 	}
 	return err
@@ -344,26 +365,113 @@ func printable(f *excelize.File) error {
 // sortedZip is an excelize.ZipWriter that writes its entries sorted by
 // name when closed. excelize writes streamed sheets in map order, which
 // would make two runs on the same input differ in their bytes. Entries are
-// compressed as they come, so only compressed bytes wait in memory (excelize
-// builds the whole archive in memory anyway).
+// compressed as they come into a spool (memory, then a temp file past
+// spoolMem), so a million-row sheet costs disk, not memory; Close copies
+// them to dest in order.
 type sortedZip struct {
-	w       io.Writer
+	dest    io.Writer
+	f       *excelize.File
+	tmpDir  string
+	ownDir  bool // tmpDir was made by newFile and is removed by cleanup
+	done    bool
+	spool   spool
 	entries []*zipEntry
 	cur     *zipEntry
 }
 
+// zipEntry is one compressed part: n bytes at off in the spool, or raw
+// bytes in buf ([Content_Types].xml) until Close.
 type zipEntry struct {
-	name string
-	buf  bytes.Buffer
-	fw   *flate.Writer
-	crc  uint32
-	size uint64
+	name   string
+	off, n int64
+	buf    *bytes.Buffer
+	fw     *flate.Writer
+	crc    uint32
+	size   uint64
 }
 
 func (e *zipEntry) Write(p []byte) (int, error) {
 	e.crc = crc32.Update(e.crc, crc32.IEEETable, p)
 	e.size += uint64(len(p))
 	return e.fw.Write(p)
+}
+
+// spoolMem is how many compressed bytes a workbook keeps in memory before
+// its spool moves to a temp file.
+var spoolMem = 8 << 20 // a var so tests can make it spill
+
+// spool holds the compressed parts one after another.
+type spool struct {
+	dir  string
+	mem  bytes.Buffer
+	file *os.File
+	n    int64
+}
+
+func (s *spool) Write(p []byte) (int, error) {
+	if s.file == nil && s.mem.Len()+len(p) > spoolMem {
+		f, err := os.CreateTemp(s.dir, "encours-zip-")
+		if err != nil {
+			return 0, err
+		}
+		s.file = f
+		if _, err := s.mem.WriteTo(f); err != nil {
+			return 0, err
+		}
+		s.mem = bytes.Buffer{}
+	}
+	var n int
+	var err error
+	if s.file != nil {
+		n, err = s.file.Write(p)
+	} else {
+		n, err = s.mem.Write(p)
+	}
+	s.n += int64(n)
+	return n, err
+}
+
+// section returns the n bytes at off.
+func (s *spool) section(off, n int64) io.Reader {
+	if s.file != nil {
+		return io.NewSectionReader(s.file, off, n)
+	}
+	return bytes.NewReader(s.mem.Bytes()[off : off+n])
+}
+
+func (s *spool) close() error {
+	s.mem = bytes.Buffer{}
+	if s.file == nil {
+		return nil
+	}
+	err := s.file.Close()
+	if rerr := os.Remove(s.file.Name()); err == nil {
+		err = rerr
+	}
+	s.file = nil
+	return err
+}
+
+// cleanup closes the workbook (excelize removes its temp files), the spool,
+// and removes the private temp folder. It may be called more than once.
+func (z *sortedZip) cleanup() error {
+	if z.done {
+		return nil
+	}
+	z.done = true
+	var err error
+	if z.f != nil {
+		err = z.f.Close()
+	}
+	if serr := z.spool.close(); err == nil {
+		err = serr
+	}
+	if z.ownDir {
+		if rerr := os.RemoveAll(z.tmpDir); err == nil {
+			err = rerr
+		}
+	}
+	return err
 }
 
 func (z *sortedZip) Create(name string) (io.Writer, error) {
@@ -374,9 +482,11 @@ func (z *sortedZip) Create(name string) (io.Writer, error) {
 	z.entries = append(z.entries, e)
 	if name == contentTypes {
 		// Kept raw until Close: its Default elements come from a map.
-		return &e.buf, nil
+		e.buf = &bytes.Buffer{}
+		return e.buf, nil
 	}
-	fw, err := flate.NewWriter(&e.buf, 5)
+	e.off = z.spool.n
+	fw, err := flate.NewWriter(&z.spool, 5)
 	if err != nil {
 		return nil, err
 	}
@@ -412,20 +522,26 @@ func canonicalContentTypes(b []byte) []byte {
 	return out.Bytes()
 }
 
-// compressRaw replaces e's raw content by its canonical, compressed form.
-func (e *zipEntry) compressRaw() error {
-	raw := canonicalContentTypes(bytes.Clone(e.buf.Bytes()))
-	e.buf.Reset()
-	fw, err := flate.NewWriter(&e.buf, 5)
+// compressRaw compresses e's raw content, in its canonical form, into
+// the spool.
+func (z *sortedZip) compressRaw(e *zipEntry) error {
+	raw := canonicalContentTypes(e.buf.Bytes())
+	e.buf = nil
+	e.crc = crc32.ChecksumIEEE(raw)
+	e.size = uint64(len(raw))
+	e.off = z.spool.n
+	fw, err := flate.NewWriter(&z.spool, 5)
 	if err != nil {
 		return err
 	}
-	e.crc = crc32.ChecksumIEEE(raw)
-	e.size = uint64(len(raw))
 	if _, err := fw.Write(raw); err != nil {
 		return err
 	}
-	return fw.Close()
+	if err := fw.Close(); err != nil {
+		return err
+	}
+	e.n = z.spool.n - e.off
+	return nil
 }
 
 // AddFS adds every regular file of fsys; excelize does not call it when
@@ -452,8 +568,11 @@ func (z *sortedZip) closeCurrent() error {
 	if z.cur == nil {
 		return nil
 	}
-	err := z.cur.fw.Close()
+	e := z.cur
 	z.cur = nil
+	err := e.fw.Close()
+	e.fw = nil
+	e.n = z.spool.n - e.off
 	return err
 }
 
@@ -461,29 +580,35 @@ func (z *sortedZip) Close() error {
 	if err := z.closeCurrent(); err != nil {
 		return err
 	}
+	if z.dest == nil {
+		return errors.New("workbook written without a destination: use finish")
+	}
 	for _, e := range z.entries {
-		if e.fw == nil {
-			if err := e.compressRaw(); err != nil {
+		if e.buf != nil {
+			if err := z.compressRaw(e); err != nil {
 				return err
 			}
 		}
 	}
 	sort.SliceStable(z.entries, func(i, j int) bool { return zipRank(z.entries[i].name) < zipRank(z.entries[j].name) })
-	zw := zip.NewWriter(z.w)
+	zw := zip.NewWriter(z.dest)
 	for _, e := range z.entries {
 		w, err := zw.CreateRaw(&zip.FileHeader{
 			Name: e.name, Method: zip.Deflate, CRC32: e.crc,
-			CompressedSize64: uint64(e.buf.Len()), UncompressedSize64: e.size,
+			CompressedSize64: uint64(e.n), UncompressedSize64: e.size,
 		})
 		if err != nil {
 			return err
 		}
-		if _, err := e.buf.WriteTo(w); err != nil {
+		if _, err := io.Copy(w, z.spool.section(e.off, e.n)); err != nil {
 			return err
 		}
 	}
 	z.entries = nil
-	return zw.Close()
+	if err := zw.Close(); err != nil {
+		return err
+	}
+	return z.spool.close()
 }
 
 // zipRank puts [Content_Types].xml first, as Office writes it, then the

@@ -17,6 +17,8 @@ type ConsolidatedBook struct {
 	Wholesalers []Wholesaler
 	Programs    []Program
 	Report      reconcile.Report
+	// TmpDir is as in WholesalerBook.
+	TmpDir string
 }
 
 // Sheet names and headers of the consolidated workbook. It is written in
@@ -49,15 +51,15 @@ var (
 // discrepancy and every inbox file of the run. The all-lines sheet is
 // streamed and carries no notes; its Reason column explains each line.
 func WriteConsolidated(w io.Writer, b ConsolidatedBook) error {
-	f, err := newFile(b.AsOf, "Programme partenaires — synthèse "+b.AsOf.String())
+	f, z, err := newFile(b.AsOf, "Programme partenaires — synthèse "+b.AsOf.String(), b.TmpDir)
 	if err != nil {
 		return err
 	}
-	defer f.Close()
+	defer z.cleanup()
 	if err := writeConsolidated(f, b); err != nil {
 		return fmt.Errorf("write consolidated workbook: %w", err)
 	}
-	return finish(f, w)
+	return finish(f, z, w)
 }
 
 func writeConsolidated(f *excelize.File, b ConsolidatedBook) error {

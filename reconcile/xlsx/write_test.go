@@ -644,3 +644,33 @@ func BenchmarkWriteWholesaler(b *testing.B) {
 		b.SetBytes(int64(buf.Len()))
 	}
 }
+
+// TestWriteSpillsToTmpDir writes a workbook whose compressed parts go past
+// the spool's memory: the bytes are those of an in-memory write, and the
+// private temp folder is gone afterwards.
+func TestWriteSpillsToTmpDir(t *testing.T) {
+	var inMem bytes.Buffer
+	b := sampleBook("fr")
+	if err := WriteWholesaler(&inMem, b); err != nil {
+		t.Fatal(err)
+	}
+	old := spoolMem
+	spoolMem = 64
+	defer func() { spoolMem = old }()
+	b.TmpDir = t.TempDir()
+	var spilled bytes.Buffer
+	if err := WriteWholesaler(&spilled, b); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(inMem.Bytes(), spilled.Bytes()) {
+		t.Errorf("a workbook spooled through a temp file differs from one written in memory")
+	}
+	left, err := os.ReadDir(b.TmpDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(left) != 0 {
+		t.Errorf("temp files left in TmpDir: %v", left)
+	}
+	open(t, spilled.Bytes())
+}

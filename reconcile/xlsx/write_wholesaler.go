@@ -25,6 +25,9 @@ type WholesalerBook struct {
 	// oldest first; the last is the wholesaler's current state.
 	Accounts []AccountsSheet
 	Files    []reconcile.FileResult
+	// TmpDir is where the writer keeps its temp files, in a private folder
+	// "encours-xlsx-*" it removes; empty means the system's temp folder.
+	TmpDir string
 }
 
 // WriteWholesaler writes b as a workbook in the wholesaler's language:
@@ -42,16 +45,16 @@ type WholesalerBook struct {
 // sheet (discrepancies, rejected rows, files) is streamed too.
 func WriteWholesaler(w io.Writer, b WholesalerBook) error {
 	l := language(b.Wholesaler.Language)
-	f, err := newFile(b.AsOf, b.Wholesaler.Name+" "+b.AsOf.String())
+	f, z, err := newFile(b.AsOf, b.Wholesaler.Name+" "+b.AsOf.String(), b.TmpDir)
 	if err != nil {
 		return err
 	}
-	defer f.Close()
+	defer z.cleanup()
 	ww := &wholesalerWriter{f: f, b: b, l: l, programs: programNames(b.Programs)}
 	if err := ww.write(); err != nil {
 		return fmt.Errorf("write workbook of wholesaler %s: %w", b.Wholesaler.ID, err)
 	}
-	return finish(f, w)
+	return finish(f, z, w)
 }
 
 type wholesalerWriter struct {
