@@ -46,7 +46,7 @@ func (st *state) writeOutputs(out string) error {
 		b := xlsx.WholesalerBook{
 			Wholesaler: xw, AsOf: st.asOf, Programs: programs,
 			Lines: notify.LocalLines(w.Language, r.Lines), Discrepancies: r.Discrepancies,
-			Rejected: r.RejectedRows, Files: r.Files,
+			Rejected: r.RejectedRows, Files: r.Files, TmpDir: st.cfg.DataDir,
 		}
 		for _, fw := range st.files {
 			if fw.file.Wholesaler == w.ID && fw.result.Status == reconcile.Processed {
@@ -62,7 +62,7 @@ func (st *state) writeOutputs(out string) error {
 		}
 	}
 	st.progressf("writing workbooks", len(st.cfg.Wholesalers), len(st.cfg.Wholesalers)+1)
-	cb := xlsx.ConsolidatedBook{AsOf: st.asOf, Wholesalers: wholesalers, Programs: programs, Report: *st.report}
+	cb := xlsx.ConsolidatedBook{AsOf: st.asOf, Wholesalers: wholesalers, Programs: programs, Report: *st.report, TmpDir: st.cfg.DataDir}
 	cb.Report.Lines = notify.LocalLines("fr", cb.Report.Lines) // the summary is French; run.json keeps the engine's words
 	name := fmt.Sprintf("consolidated-%s.xlsx", st.asOf)
 	return st.writeBook(out, "", name, func(wr io.Writer) error { return xlsx.WriteConsolidated(wr, cb) })
@@ -96,7 +96,8 @@ func (c *countWriter) Write(p []byte) (int, error) {
 }
 
 // attachment reads a written workbook back for a mail. A workbook over
-// maxAttachBytes is not attached: the run warns where it is instead.
+// maxAttachBytes is not attached: the run warns where it is, and the mail
+// says so (Attachment.Where).
 func (st *state) attachment(key string) (notify.Attachment, error) {
 	b, ok := st.books[key]
 	if !ok {
@@ -108,7 +109,7 @@ func (st *state) attachment(key string) (notify.Attachment, error) {
 		st.warnings = append(st.warnings, msg)
 		st.report.Warnings = append(st.report.Warnings, msg)
 		st.log.Warn(msg)
-		return notify.Attachment{}, nil
+		return notify.Attachment{Name: b.name, Size: b.size, Where: filepath.Dir(b.path)}, nil
 	}
 	data, err := os.ReadFile(b.path)
 	if err != nil {
@@ -118,30 +119,42 @@ func (st *state) attachment(key string) (notify.Attachment, error) {
 }
 
 // reportFor is the part of the report that belongs to one wholesaler:
-// nothing of another wholesaler may reach its workbook or its mail.
+// nothing of another wholesaler may reach its workbook or its mail. When
+// the whole report is that wholesaler's (one wholesaler with a million
+// rows), its slices are shared, not copied.
 func (st *state) reportFor(w string) reconcile.Report {
-	r := reconcile.Report{AsOf: st.report.AsOf}
-	for _, l := range st.report.Lines {
-		if l.Wholesaler == w {
-			r.Lines = append(r.Lines, l)
+	return reconcile.Report{
+		AsOf:          st.report.AsOf,
+		Lines:         own(st.report.Lines, w, func(l reconcile.ReportLine) string { return l.Wholesaler }),
+		Discrepancies: own(st.report.Discrepancies, w, func(d reconcile.Discrepancy) string { return d.Wholesaler }),
+		RejectedRows:  own(st.report.RejectedRows, w, func(r reconcile.RejectedRow) string { return r.Wholesaler }),
+		Files:         own(st.report.Files, w, func(f reconcile.FileResult) string { return f.Wholesaler }),
+	}
+}
+
+// own returns the items of wholesaler w: items itself when all are, else
+// a copy of those that are (nil when none is).
+func own[T any](items []T, w string, of func(T) string) []T {
+	all := true
+	for _, x := range items {
+		if of(x) != w {
+			all = false
+			break
 		}
 	}
-	for _, d := range st.report.Discrepancies {
-		if d.Wholesaler == w {
-			r.Discrepancies = append(r.Discrepancies, d)
+	if all {
+		if len(items) == 0 {
+			return nil
+		}
+		return items[:len(items):len(items)]
+	}
+	var out []T
+	for _, x := range items {
+		if of(x) == w {
+			out = append(out, x)
 		}
 	}
-	for _, x := range st.report.RejectedRows {
-		if x.Wholesaler == w {
-			r.RejectedRows = append(r.RejectedRows, x)
-		}
-	}
-	for _, f := range st.report.Files {
-		if f.Wholesaler == w {
-			r.Files = append(r.Files, f)
-		}
-	}
-	return r
+	return out
 }
 
 func (st *state) programNames() map[string]string {

@@ -76,6 +76,11 @@ func render(s Summary, audience, from string, recipients []string, now time.Time
 	v := buildView(s, attachName)
 	if len(s.Attachment.Data) == 0 {
 		v.Attachment = ""
+		if s.Attachment.Where != "" {
+			v.Omitted = clean(s.Attachment.Name)
+			v.OmittedSize = megabytes(s.Attachment.Size, lang)
+			v.OmittedWhere = clean(s.Attachment.Where)
+		}
 	}
 	if audience == audienceManagers {
 		buildTotals(s, &v)
@@ -237,4 +242,13 @@ func templateSet(audience, lang string) (*set, error) {
 	s.html = h
 	sets[name] = s
 	return s, nil
+}
+
+// megabytes formats a file size for people: "96 Mo", "96 MB".
+func megabytes(n int64, lang string) string {
+	mb := (n + 1<<19) >> 20
+	if lang == "en" {
+		return fmt.Sprintf("%d MB", mb)
+	}
+	return fmt.Sprintf("%d\u00a0Mo", mb)
 }

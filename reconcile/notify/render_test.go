@@ -165,3 +165,35 @@ func TestRenderWholesaler(t *testing.T) {
 		})
 	}
 }
+
+// TestRenderAttachmentOmitted: a workbook too large to attach is named in
+// the email, in its language, with its size and where it is kept, and
+// nothing is attached.
+func TestRenderAttachmentOmitted(t *testing.T) {
+	now := time.Date(2009, 5, 4, 7, 0, 0, 0, time.UTC)
+	for _, tc := range []struct{ lang, say, size string }{
+		{"fr", "trop volumineux pour être joint", "96\u00a0Mo"},
+		{"en", "too large to attach", "96 MB"},
+	} {
+		t.Run(tc.lang, func(t *testing.T) {
+			s := sample("actebis", tc.lang)
+			s.Attachment = Attachment{Name: "actebis-2009-05-04.xlsx", Size: 96 << 20, Where: "/srv/encours/runs/2009-05-04-1"}
+			msgs, err := Render(s, "partenaires@vendor.example", []string{"credit@actebis.example"}, now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := parse(t, msgs[0].EML)
+			if len(p.attachments) != 0 {
+				t.Errorf("attachments %v, want none", p.attachments)
+			}
+			for _, body := range []string{p.text, p.html} {
+				flat := strings.Join(strings.Fields(body), " ")
+				for _, w := range []string{tc.say, "actebis-2009-05-04.xlsx", "/srv/encours/runs/2009-05-04-1", strings.Join(strings.Fields(tc.size), " ")} {
+					if !strings.Contains(flat, w) && !strings.Contains(body, w) {
+						t.Errorf("body lacks %q:\n%s", w, body)
+					}
+				}
+			}
+		})
+	}
+}

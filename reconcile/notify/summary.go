@@ -51,6 +51,11 @@ type Attachment struct {
 	// other names in a way some clients show garbled.
 	Name string
 	Data []byte
+	// Where, with empty Data, says the workbook Name (Size bytes) was too
+	// large to attach and where it is kept: the email says so in its
+	// language instead of announcing an attachment.
+	Where string
+	Size  int64
 }
 
 // ErrForeignData reports an item of a wholesaler's Summary that belongs to

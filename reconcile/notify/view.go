@@ -25,6 +25,9 @@ type view struct {
 	AsOf           string
 	Received       bool
 	Attachment     string
+	// Omitted names a workbook too large to attach, OmittedSize its size
+	// and OmittedWhere where it is kept.
+	Omitted, OmittedSize, OmittedWhere string
 
 	Counts         counts
 	Exposure       string // sum of the valid lines
