@@ -217,9 +217,13 @@ func templateSet(audience, lang string) (*set, error) {
 	}
 	s := &set{name: name}
 	funcs := texttemplate.FuncMap{
-		"plural":  pluralFunc(lang),
-		"para":    para,
-		"section": func(title string, items []lineView) section { return section{title, items} },
+		"plural": pluralFunc(lang),
+		"para":   para,
+		// section's count is the section's number of lines, of which items
+		// are the ones listed.
+		"section": func(title string, items []lineView, count int) section {
+			return section{title, items, count - len(items)}
+		},
 		// tpl renders a named template into a string, so para can wrap it.
 		"tpl": func(name string, data any) (string, error) {
 			var b strings.Builder

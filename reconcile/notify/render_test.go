@@ -3,6 +3,7 @@ package notify
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"mime/multipart"
@@ -192,6 +193,47 @@ func TestRenderAttachmentOmitted(t *testing.T) {
 					if !strings.Contains(flat, w) && !strings.Contains(body, w) {
 						t.Errorf("body lacks %q:\n%s", w, body)
 					}
+				}
+			}
+		})
+	}
+}
+
+// TestRenderLargeSummaryListsAFew: a wholesaler with thousands of lines
+// and discrepancies gets exact counts, at most maxListed items per
+// section, and a line saying how many more the workbook holds.
+func TestRenderLargeSummaryListsAFew(t *testing.T) {
+	now := time.Date(2009, 5, 4, 7, 0, 0, 0, time.UTC)
+	for _, tc := range []struct{ lang, more string }{
+		{"fr", "… et 4900 autres : voir le classeur."},
+		{"en", "… and 4900 more: see the workbook."},
+	} {
+		t.Run(tc.lang, func(t *testing.T) {
+			s := sample("actebis", tc.lang)
+			s.Lines, s.Discrepancies = nil, nil
+			for i := range 5000 {
+				id := fmt.Sprintf("C%05d", i)
+				s.Lines = append(s.Lines, reconcile.ReportLine{Wholesaler: "actebis", Program: "mezzanine", ResellerID: id,
+					AmountCents: 100000, ValidFrom: asOf, ValidUntil: asOf.AddDays(57), Status: reconcile.Granted, Reason: "r"})
+				s.Discrepancies = append(s.Discrepancies, reconcile.Discrepancy{Wholesaler: "actebis", Kind: reconcile.UnderApplied,
+					ResellerID: id, ExpectedCents: 100000})
+			}
+			v := buildView(s, "")
+			if v.Counts.New != 5000 || len(v.New) != maxListed || v.Counts.Discrepancies != 5000 ||
+				len(v.Discrepancies) != maxListed || v.MoreDiscrepancies != 5000-maxListed {
+				t.Fatalf("counts %+v, listed %d new, %d discrepancies (%d more)", v.Counts, len(v.New), len(v.Discrepancies), v.MoreDiscrepancies)
+			}
+			msgs, err := Render(s, "partenaires@vendor.example", []string{"credit@actebis.example"}, now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n := len(msgs[0].EML); n > 400<<10 {
+				t.Errorf("message is %d bytes for 5,000 lines: the lists are not capped", n)
+			}
+			p := parse(t, msgs[0].EML)
+			for _, body := range []string{p.text, p.html} {
+				if got := strings.Count(strings.Join(strings.Fields(body), " "), strings.Join(strings.Fields(tc.more), " ")); got != 2 {
+					t.Errorf("%q appears %d times, want 2 (new lines, discrepancies)", tc.more, got)
 				}
 			}
 		})

@@ -25,6 +25,9 @@ type view struct {
 	AsOf           string
 	Received       bool
 	Attachment     string
+	// MoreExpiring, MoreDiscrepancies and MoreRejected are how many items
+	// of those sections the email leaves out (see maxListed).
+	MoreExpiring, MoreDiscrepancies, MoreRejected int
 	// Omitted names a workbook too large to attach, OmittedSize its size
 	// and OmittedWhere where it is kept.
 	Omitted, OmittedSize, OmittedWhere string
@@ -91,6 +94,25 @@ type programView struct {
 type section struct {
 	Title string
 	Items []lineView
+	// More is how many lines of the section the email leaves out (see
+	// maxListed).
+	More int
+}
+
+// maxListed caps the items an email lists per section (lines of each
+// status, discrepancies, rejected rows): a million-row export would
+// otherwise make a message of hundreds of megabytes. The counts stay
+// exact, the email says how many it leaves out, and the workbook lists
+// every one.
+const maxListed = 100
+
+// listed appends x to *items while fewer than maxListed are there, and
+// counts it in *n either way.
+func listed[T any](items *[]T, n *int, x T) {
+	*n++
+	if len(*items) < maxListed {
+		*items = append(*items, x)
+	}
 }
 
 // clean makes untrusted text safe to show: control characters (CR, LF,
@@ -180,16 +202,16 @@ func buildView(s Summary, attachment string) view {
 		}
 		switch l.Status {
 		case reconcile.Granted:
-			v.New = append(v.New, lv)
+			listed(&v.New, &v.Counts.New, lv)
 			granted += l.AmountCents
 		case reconcile.Increased:
-			v.Increased = append(v.Increased, lv)
+			listed(&v.Increased, &v.Counts.Increased, lv)
 		case reconcile.Extended:
-			v.Extended = append(v.Extended, lv)
+			listed(&v.Extended, &v.Counts.Extended, lv)
 		case reconcile.Ended:
-			v.Expired = append(v.Expired, lv)
+			listed(&v.Expired, &v.Counts.Expired, lv)
 		case reconcile.Withdrawn:
-			v.Revoked = append(v.Revoked, lv)
+			listed(&v.Revoked, &v.Counts.Revoked, lv)
 		}
 		if isValid(l.Status) {
 			v.Counts.Active++
@@ -201,8 +223,11 @@ func buildView(s Summary, attachment string) view {
 		}
 	}
 	slices.SortStableFunc(v.Expiring, func(a, b lineView) int { return cmp.Compare(a.DaysLeft, b.DaysLeft) })
-	v.Counts.New, v.Counts.Increased, v.Counts.Extended = len(v.New), len(v.Increased), len(v.Extended)
-	v.Counts.Expiring, v.Counts.Expired, v.Counts.Revoked = len(v.Expiring), len(v.Expired), len(v.Revoked)
+	v.Counts.Expiring = len(v.Expiring)
+	if len(v.Expiring) > maxListed {
+		v.Expiring = v.Expiring[:maxListed:maxListed]
+	}
+	v.MoreExpiring = v.Counts.Expiring - len(v.Expiring)
 	v.Exposure, v.NewAmount, v.ExpiringAmount = money(exposure, lang), money(granted, lang), money(expiring, lang)
 
 	for _, d := range s.Discrepancies {
@@ -210,20 +235,20 @@ func buildView(s Summary, attachment string) view {
 		if gap < 0 {
 			gap = -gap
 		}
-		v.Discrepancies = append(v.Discrepancies, discView{
+		listed(&v.Discrepancies, &v.Counts.Discrepancies, discView{
 			Kind: string(d.Kind), Reseller: reseller(s, d.ResellerID), Program: programName(s, d.Program),
 			OrderID: clean(d.OrderID), Expected: money(d.ExpectedCents, lang),
 			Actual: money(d.ActualCents, lang), Gap: money(gap, lang), Hours: d.Hours,
 		})
 	}
-	v.Counts.Discrepancies = len(v.Discrepancies)
+	v.MoreDiscrepancies = v.Counts.Discrepancies - len(v.Discrepancies)
 	for _, r := range s.Rejected {
-		v.Rejected = append(v.Rejected, rejectedView{
+		listed(&v.Rejected, &v.Counts.Rejected, rejectedView{
 			File: clean(r.File), Sheet: clean(r.Sheet), Column: clean(r.Column),
 			Reason: clean(r.Reason), Row: r.Row,
 		})
 	}
-	v.Counts.Rejected = len(v.Rejected)
+	v.MoreRejected = v.Counts.Rejected - len(v.Rejected)
 	for _, f := range s.Files {
 		fv := fileView{
 			Wholesaler: clean(f.Wholesaler), WholesalerName: wholesalerName(s, f.Wholesaler),
