@@ -95,60 +95,68 @@ func (st *state) read(ctx context.Context) error {
 			log.Info("file deferred", "reason", f.DeferReason)
 			continue
 		}
-		st.readFile(ctx, fw, seen, log)
+		if err := st.readFile(ctx, fw, seen, log); err != nil {
+			return err
+		}
 	}
 	st.buildFeeds()
 	return nil
 }
 
-func (st *state) readFile(ctx context.Context, fw *fileWork, seen map[string]bool, log *slog.Logger) {
+// readFile reads one file, recording what became of it in fw. Its only
+// error is the run's cancellation: a file cut short by it is not bad.
+func (st *state) readFile(ctx context.Context, fw *fileWork, seen map[string]bool, log *slog.Logger) error {
 	opened, err := fw.file.Load(st.cfg.Limits.MaxFileBytes)
 	if errors.Is(err, inbox.ErrTooLarge) {
 		fw.result.Status = reconcile.Quarantined
 		fw.result.Error = fmt.Sprintf("the file is larger than the limit of %d bytes (limits.max_file_bytes); split the export or raise the limit", st.cfg.Limits.MaxFileBytes)
 		log.Warn("file quarantined", "reason", fw.result.Error)
-		return
+		return nil
 	}
 	if errors.Is(err, inbox.ErrChanged) {
 		fw.result.Status = reconcile.Deferred
 		fw.result.Error = "the file changed while it was read (still being copied?); it will be read at the next run"
 		log.Info("file deferred", "reason", fw.result.Error)
-		return
+		return nil
 	}
 	if err != nil {
 		fw.result.Status = reconcile.Deferred
 		fw.result.Error = "cannot read the file: " + err.Error()
 		log.Warn("file unreadable, deferred", "err", err)
-		return
+		return nil
 	}
 	fw.result.SHA256 = opened.SHA256
 	done, err := st.store.FileProcessed(ctx, opened.SHA256)
 	if err != nil {
 		fw.result.Status = reconcile.Deferred
 		fw.result.Error = "cannot check the ledger: " + err.Error()
-		return
+		return nil
 	}
 	if done || seen[opened.SHA256] {
 		fw.result.Status = reconcile.Duplicate
 		log.Info("file is a duplicate of one already processed", "sha256", opened.SHA256)
-		return
+		return nil
 	}
 	seen[opened.SHA256] = true
 
 	w, _ := st.cfg.Wholesaler(fw.file.Wholesaler)
-	if err := st.parse(fw, opened, w.Layout); err != nil {
+	if err := st.parse(ctx, fw, opened, w.Layout); err != nil {
+		if ctx.Err() != nil {
+			return fmt.Errorf("run cancelled while reading %s/%s: nothing was committed: %w", fw.file.Wholesaler, fw.file.Name, ctx.Err())
+		}
 		fw.result.Status = reconcile.Quarantined
 		fw.result.Error = err.Error()
 		log.Warn("file quarantined", "reason", err)
-		return
+		return nil
 	}
 	fw.result.Status = reconcile.Processed
 	log.Info("file read", "accounts", len(fw.accounts.Rows), "orders", len(fw.orders.Rows),
 		"rejected_rows", len(fw.accounts.Rejected)+len(fw.orders.Rejected))
+	return nil
 }
 
 // parse reads the accounts sheet (required) and the orders sheet (optional).
-func (st *state) parse(fw *fileWork, opened *inbox.Content, l layout.Layout) error {
+func (st *state) parse(ctx context.Context, fw *fileWork, opened *inbox.Content, l layout.Layout) error {
 	lim := st.cfg.Limits
 	wb, err := xlsx.Open(opened.Reader(), int64(len(opened.Data)), xlsx.Limits{
 		MaxFileBytes: lim.MaxFileBytes, MaxUnzippedBytes: lim.MaxUnzippedBytes, MaxRows: int64(lim.MaxRows),
@@ -164,10 +172,11 @@ func (st *state) parse(fw *fileWork, opened *inbox.Content, l layout.Layout) err
 	if sheet == "" {
 		sheet = wb.SheetNames()[0]
 	}
-	rows, err := wb.Rows(sheet)
+	sheetRows, err := wb.Rows(sheet)
 	if err != nil {
 		return err
 	}
+	rows := cancellable(ctx, sheetRows)
 	opts.OnRow = fw.raw.add
 	opts.Progress = func(n int) {
 		st.progressf(fmt.Sprintf("reading %s: %s, %d rows", fw.file.Name, sheet, n), 0, 1)
@@ -184,10 +193,11 @@ func (st *state) parse(fw *fileWork, opened *inbox.Content, l layout.Layout) err
 		return nil
 	}
 	for _, name := range orderSheets(wb.SheetNames(), sheet, l.Orders.Name) {
-		rows, err := wb.Rows(name)
+		sheetRows, err := wb.Rows(name)
 		if err != nil {
 			return err
 		}
+		rows := cancellable(ctx, sheetRows)
 		opts.Progress = func(n int) {
 			st.progressf(fmt.Sprintf("reading %s: %s, %d rows", fw.file.Name, name, n), 0, 1)
 		}
@@ -431,4 +441,30 @@ func uvarint(s string) (int, int) {
 		shift += 7
 	}
 	return 0, len(s)
+}
+
+// cancellable stops reading a sheet once ctx is done, so that a cancelled
+// run (SIGTERM past shutdown_grace) does not read a million rows first.
+func cancellable(ctx context.Context, rows *xlsx.Rows) *ctxRows {
+	return &ctxRows{Rows: rows, ctx: ctx}
+}
+
+type ctxRows struct {
+	*xlsx.Rows
+	ctx context.Context
+	n   int
+}
+
+func (r *ctxRows) Next() bool {
+	if r.n++; r.n%1024 == 0 && r.ctx.Err() != nil {
+		return false
+	}
+	return r.Rows.Next()
+}
+
+func (r *ctxRows) Err() error {
+	if err := r.ctx.Err(); err != nil {
+		return err
+	}
+	return r.Rows.Err()
 }
