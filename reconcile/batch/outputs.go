@@ -326,13 +326,13 @@ func (st *state) sendMail(ctx context.Context, sender *notify.Sender) {
 
 // writeReport writes run.json.
 func (st *state) writeReport(out string) error {
-	data, err := json.MarshalIndent(st.report, "", "  ")
-	if err != nil {
-		return err
-	}
-	data = append(data, '\n')
 	return inbox.WriteAtomic(out, "run.json", outputPerm, func(w io.Writer) error {
-		_, err := w.Write(data)
-		return err
+		// Encoded into the file rather than into a []byte first: at a
+		// million rows run.json is ~80 MB, and MarshalIndent plus the
+		// final newline cost two more copies of it.
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(true)
+		return enc.Encode(st.report)
 	})
 }

@@ -63,7 +63,8 @@ type wholesalerWriter struct {
 	l        lang
 	st       *styles
 	programs map[string]string
-	names    map[string]string // reseller id → name, from the accounts sheets
+	names    map[string]string   // reseller id → name, from the accounts sheets
+	decided  map[string]decision // reseller id → decision columns, made once for every accounts sheet
 }
 
 func programNames(ps []Program) map[string]string {
@@ -322,7 +323,10 @@ func (ww *wholesalerWriter) writeAccounts(sheet string, a AccountsSheet) error {
 			}
 		}
 	}
-	decisions := ww.decisions()
+	if ww.decided == nil {
+		ww.decided = ww.decisions()
+	}
+	decisions := ww.decided
 	hr := a.HeaderRow
 	if hr < 1 {
 		hr = 1
