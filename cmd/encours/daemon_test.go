@@ -309,11 +309,7 @@ func TestDaemonEndToEnd(t *testing.T) {
 		Lines []struct {
 			ResellerID string `json:"reseller_id"`
 		}
-		Mail []struct {
-			Wholesaler string
-			MessageID  string `json:"message_id"`
-			Status     string
-		}
+		Mail []mailEntry
 	}
 	waitFor(t, "the run.json of the run that processed the export", func() bool {
 		for _, p := range find(filepath.Join(data, "runs"), "run.json") {
@@ -321,8 +317,10 @@ func TestDaemonEndToEnd(t *testing.T) {
 			if err != nil || json.Unmarshal(b, &processing) != nil {
 				continue
 			}
+			// run.json is first written before the commit, with its mail
+			// queued; wait for the final one, written after sending.
 			for _, f := range processing.Files {
-				if f.Name == "export.xlsx" && f.Status == "processed" {
+				if f.Name == "export.xlsx" && f.Status == "processed" && mailSettled(processing.Mail) {
 					return true
 				}
 			}
@@ -492,4 +490,20 @@ func TestSecondDaemonRefused(t *testing.T) {
 	if code := first.stop(t); code != 0 {
 		t.Errorf("first daemon exit %d after SIGTERM", code)
 	}
+}
+
+type mailEntry struct {
+	Wholesaler string
+	MessageID  string `json:"message_id"`
+	Status     string
+}
+
+// mailSettled reports whether a run.json's mail section is final.
+func mailSettled(mail []mailEntry) bool {
+	for _, m := range mail {
+		if m.Status == "queued" {
+			return false
+		}
+	}
+	return len(mail) > 0
 }
