@@ -3,6 +3,7 @@ package xlsx
 import (
 	"archive/zip"
 	"bytes"
+	"compress/flate"
 	"fmt"
 	"io"
 	"os"
@@ -673,4 +674,40 @@ func TestWriteSpillsToTmpDir(t *testing.T) {
 		t.Errorf("temp files left in TmpDir: %v", left)
 	}
 	open(t, spilled.Bytes())
+}
+
+// TestDeflaterChunksMakeOneStream: a part compressed in several chunks on
+// several goroutines inflates back to the same bytes, and compresses to
+// the same bytes every time.
+func TestDeflaterChunksMakeOneStream(t *testing.T) {
+	var raw bytes.Buffer
+	for i := 0; raw.Len() < 3*deflateChunk+12345; i++ {
+		fmt.Fprintf(&raw, `<row r="%d"><c r="A%d" t="inlineStr"><is><t>R%07d</t></is></c></row>`, i, i, i*7919%1000003)
+	}
+	compress := func() []byte {
+		var out bytes.Buffer
+		d := &deflater{out: &out}
+		for p := raw.Bytes(); len(p) > 0; {
+			k := min(len(p), 70000)
+			if _, err := d.Write(p[:k]); err != nil {
+				t.Fatal(err)
+			}
+			p = p[k:]
+		}
+		if err := d.Close(); err != nil {
+			t.Fatal(err)
+		}
+		return out.Bytes()
+	}
+	c := compress()
+	got, err := io.ReadAll(flate.NewReader(bytes.NewReader(c)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, raw.Bytes()) {
+		t.Fatalf("inflated %d bytes, want the %d written", len(got), raw.Len())
+	}
+	if !bytes.Equal(c, compress()) {
+		t.Errorf("two compressions of the same part differ")
+	}
 }
