@@ -220,7 +220,7 @@ func (ww *wholesalerWriter) writeLines() error {
 
 // maxNotes caps the notes of one sheet: excelize's AddComment costs time
 // proportional to the notes already there (quadratic overall: ~1.5 s for
-// 10,000 notes, ~20 s for 35,000; 1,000 cost about 20 ms).
+// 10,000 notes, ~20 s for 35,000; 1,000 about a hundredth of 10,000).
 const maxNotes = 1000
 
 // notePriority ranks the statuses whose lines get a note on a large sheet,
