@@ -26,7 +26,8 @@ type Main struct {
 	Stdout, Stderr io.Writer
 	Getenv         func(string) string
 	Now            func() time.Time
-	// Stdin is consulted only to know whether stderr is a terminal.
+	// IsTerminal says whether a file is a terminal: the progress line is
+	// drawn on stderr only then.
 	IsTerminal func(*os.File) bool
 }
 
