@@ -167,14 +167,14 @@ func (r *Runner) execute(ctx context.Context, st *state, store *ledger.Store, ou
 	}
 	if opt.DryRun {
 		st.queuedMail("dry run: not sent")
-		if err := st.writeReport(out); err != nil {
+		if err := st.writeReport(out, false); err != nil {
 			return false, err
 		}
 		st.log.Info("dry run: nothing committed, moved or sent")
 		return false, publish(out, final)
 	}
 	st.queuedMail("")
-	if err := st.writeReport(out); err != nil {
+	if err := st.writeReport(out, true); err != nil {
 		return false, err
 	}
 	failpoint("before-commit")
@@ -193,7 +193,7 @@ func (r *Runner) execute(ctx context.Context, st *state, store *ledger.Store, ou
 	failpoint("after-move")
 	st.sendMail(ctx, r.sender(store))
 	failpoint("after-mail")
-	return true, st.writeReport(final)
+	return true, st.writeReport(final, false)
 }
 
 // publish renames the folder a run wrote its outputs into to its final

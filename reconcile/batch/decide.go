@@ -62,6 +62,16 @@ func (st *state) evaluate(ctx context.Context) error {
 		Mail:          []reconcile.MailResult{},
 		Warnings:      nonNil(st.warnings),
 	}
+	st.names = map[string]map[string]string{}
+	for _, w := range st.cfg.Wholesalers {
+		st.names[w.ID] = st.resellerNames(w.ID)
+	}
+	// What was read is decided: the feeds' accounts, statuses and orders
+	// (a few hundred MB at a million rows) are not needed any more. The
+	// writers keep the raw rows.
+	for i := range st.feeds {
+		st.feeds[i].Accounts, st.feeds[i].Statuses, st.feeds[i].Orders = nil, nil, nil
+	}
 	return nil
 }
 

@@ -1,8 +1,10 @@
 package batch
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
-	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -46,7 +48,7 @@ func (st *state) writeOutputs(out string) error {
 		b := xlsx.WholesalerBook{
 			Wholesaler: xw, AsOf: st.asOf, Programs: programs,
 			Lines: notify.LocalLines(w.Language, r.Lines), Discrepancies: r.Discrepancies,
-			Rejected: r.RejectedRows, Files: r.Files, TmpDir: st.cfg.DataDir,
+			Rejected: notify.LocalRejected(w.Language, r.RejectedRows), Files: notify.LocalFiles(w.Language, r.Files), TmpDir: st.cfg.DataDir,
 		}
 		for _, fw := range st.files {
 			if fw.file.Wholesaler == w.ID && fw.result.Status == reconcile.Processed {
@@ -64,6 +66,12 @@ func (st *state) writeOutputs(out string) error {
 	st.progressf("writing workbooks", len(st.cfg.Wholesalers), len(st.cfg.Wholesalers)+1)
 	cb := xlsx.ConsolidatedBook{AsOf: st.asOf, Wholesalers: wholesalers, Programs: programs, Report: *st.report, TmpDir: st.cfg.DataDir}
 	cb.Report.Lines = notify.LocalLines("fr", cb.Report.Lines) // the summary is French; run.json keeps the engine's words
+	cb.Report.Files = notify.LocalFiles("fr", cb.Report.Files)
+	// The accounts sheets are written: their rows (the largest part of the
+	// run's memory at a million rows) go before the consolidated book.
+	for _, fw := range st.files {
+		fw.raw, fw.accounts.Rows = rawRows{}, nil
+	}
 	name := fmt.Sprintf("consolidated-%s.xlsx", st.asOf)
 	return st.writeBook(out, "", name, func(wr io.Writer) error { return xlsx.WriteConsolidated(wr, cb) })
 }
@@ -166,15 +174,24 @@ func (st *state) programNames() map[string]string {
 }
 
 // resellerNames maps one wholesaler's reseller ids to the names its
-// processed exports of this run give them.
+// processed exports of this run give them, for the resellers its mail can
+// name: those with a line or a discrepancy.
 func (st *state) resellerNames(w string) map[string]string {
+	r := st.reportFor(w)
+	wanted := map[string]bool{}
+	for _, l := range r.Lines {
+		wanted[l.ResellerID] = true
+	}
+	for _, d := range r.Discrepancies {
+		wanted[d.ResellerID] = true
+	}
 	names := map[string]string{}
 	for _, fw := range st.files {
 		if fw.file.Wholesaler != w || fw.result.Status != reconcile.Processed {
 			continue
 		}
 		for _, a := range fw.accounts.Rows {
-			if a.Name != "" {
+			if a.Name != "" && wanted[a.ResellerID] {
 				names[a.ResellerID] = a.Name
 			}
 		}
@@ -202,7 +219,7 @@ func (st *state) renderMail(now time.Time) error {
 		msgs, err := notify.Render(notify.Summary{
 			RunID: st.runID, AsOf: st.asOf, Language: w.Language,
 			Wholesaler: w.ID, WholesalerName: w.Name, Received: received,
-			Programs: st.programNames(), Resellers: st.resellerNames(w.ID),
+			Programs: st.programNames(), Resellers: st.names[w.ID],
 			Lines: notify.LocalLines(w.Language, r.Lines), Discrepancies: r.Discrepancies,
 			Rejected: r.RejectedRows, Files: r.Files,
 			Attachment: att,
@@ -250,9 +267,9 @@ func (st *state) queuedMail(note string) {
 
 // commit records the run in the ledger in one transaction.
 func (st *state) commit(ctx context.Context, start, end, scheduled time.Time) error {
-	report, err := json.Marshal(st.report)
-	if err != nil {
-		return err
+	report := st.ledgerReport
+	if report == nil {
+		return errors.New("the report for the ledger was not encoded: write run.json first")
 	}
 	c := ledger.Commit{
 		Run: ledger.Run{ID: st.runID, AsOf: st.asOf, StartedAt: start, FinishedAt: end,
@@ -324,15 +341,26 @@ func (st *state) sendMail(ctx context.Context, sender *notify.Sender) {
 	}
 }
 
-// writeReport writes run.json.
-func (st *state) writeReport(out string) error {
+// writeReport writes run.json; with forLedger it also keeps the same
+// report, compact and gzip-compressed, for the ledger's commit (one
+// encoding pass for both).
+func (st *state) writeReport(out string, forLedger bool) error {
 	return inbox.WriteAtomic(out, "run.json", outputPerm, func(w io.Writer) error {
-		// Encoded into the file rather than into a []byte first: at a
-		// million rows run.json is ~80 MB, and MarshalIndent plus the
-		// final newline cost two more copies of it.
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		enc.SetEscapeHTML(true)
-		return enc.Encode(st.report)
+		if !forLedger {
+			return encodeReport(w, nil, st.report)
+		}
+		var buf bytes.Buffer
+		zw, err := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
+		if err != nil {
+			return err
+		}
+		if err := encodeReport(w, zw, st.report); err != nil {
+			return err
+		}
+		if err := zw.Close(); err != nil {
+			return err
+		}
+		st.ledgerReport = buf.Bytes()
+		return nil
 	})
 }

@@ -33,10 +33,13 @@ type state struct {
 	rejected []reconcile.RejectedRow
 	warnings []string
 
-	outcome  reconcile.Outcome
-	report   *reconcile.Report
-	books    map[string]book // by wholesaler id; "" is the consolidated one
-	messages []reconcile.Message
+	outcome reconcile.Outcome
+	report  *reconcile.Report
+	names   map[string]map[string]string // by wholesaler: reseller id → name, for the mail
+	// ledgerReport is the report as committed: compact, gzip-compressed.
+	ledgerReport []byte
+	books        map[string]book // by wholesaler id; "" is the consolidated one
+	messages     []reconcile.Message
 }
 
 // fileWork is one inbox file on its way through the run.
@@ -286,6 +289,10 @@ func (st *state) buildFeeds() {
 			feed.Orders = append(feed.Orders, byOrder[id]...)
 		}
 		st.feeds = append(st.feeds, feed)
+	}
+	// The feeds hold the accepted orders now; the files' copies go.
+	for _, fw := range st.files {
+		fw.orders.Rows = nil
 	}
 }
 

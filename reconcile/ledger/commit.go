@@ -34,7 +34,9 @@ type FileRecord struct {
 // Commit is everything one run changes in the ledger, written at once.
 type Commit struct {
 	Run Run
-	// Report is run.json, kept with the run.
+	// Report is run.json, kept with the run, as JSON or gzip-compressed
+	// JSON (a million-row run's report is ~60 MB of JSON, a tenth of that
+	// compressed); RunReport returns the JSON either way.
 	Report []byte
 	// Lines are the run's line changes. A line with ID 0 is inserted (and
 	// Commit sets its ID in this slice); any other is updated unless its

@@ -1,6 +1,8 @@
 package ledger
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"database/sql"
 	"errors"
@@ -831,5 +833,22 @@ func TestConcurrentOpen(t *testing.T) {
 	}
 	if err := b.Commit(ctx, Commit{Run: run("r2", "2009-05-01")}); !errors.Is(err, ErrAsOfBackwards) {
 		t.Fatalf("other store: err = %v", err)
+	}
+}
+
+func TestRunReportGzip(t *testing.T) {
+	// A report committed gzip-compressed reads back as its JSON.
+	ctx := context.Background()
+	s, _ := open(t)
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	zw.Write([]byte(`{"as_of":"2009-05-04"}`))
+	zw.Close()
+	if err := s.Commit(ctx, Commit{Run: run("r1", "2009-05-04"), Report: buf.Bytes()}); err != nil {
+		t.Fatal(err)
+	}
+	rep, ok, err := s.RunReport(ctx, "r1")
+	if err != nil || !ok || string(rep) != `{"as_of":"2009-05-04"}` {
+		t.Errorf("RunReport = %s, %v, %v", rep, ok, err)
 	}
 }

@@ -1,10 +1,13 @@
 package ledger
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -184,8 +187,8 @@ func (s *Store) LastRun(ctx context.Context) (Run, bool, error) {
 	return r, true, nil
 }
 
-// RunReport returns the run.json kept with a committed run; false when no
-// run has this id.
+// RunReport returns the run.json kept with a committed run, decompressed
+// when it was committed gzip-compressed; false when no run has this id.
 func (s *Store) RunReport(ctx context.Context, runID string) ([]byte, bool, error) {
 	var b []byte
 	err := s.db.QueryRowContext(ctx, `SELECT report FROM runs WHERE id = ?`, runID).Scan(&b)
@@ -195,8 +198,21 @@ func (s *Store) RunReport(ctx context.Context, runID string) ([]byte, bool, erro
 	if err != nil {
 		return nil, false, fmt.Errorf("read report of run %s: %w", runID, err)
 	}
+	if isGzip(b) {
+		zr, err := gzip.NewReader(bytes.NewReader(b))
+		if err != nil {
+			return nil, false, fmt.Errorf("read report of run %s: %w", runID, err)
+		}
+		if b, err = io.ReadAll(zr); err != nil {
+			return nil, false, fmt.Errorf("read report of run %s: %w", runID, err)
+		}
+	}
 	return b, true, nil
 }
+
+// isGzip reports whether b starts with gzip's magic number, which no JSON
+// text does.
+func isGzip(b []byte) bool { return len(b) >= 2 && b[0] == 0x1f && b[1] == 0x8b }
 
 // FirstRunAsOf returns the as-of of the earliest committed run; false when
 // none was ever committed.
