@@ -245,14 +245,14 @@ func buildView(s Summary, attachment string) view {
 	for _, r := range s.Rejected {
 		listed(&v.Rejected, &v.Counts.Rejected, rejectedView{
 			File: clean(r.File), Sheet: clean(r.Sheet), Column: clean(r.Column),
-			Reason: clean(r.Reason), Row: r.Row,
+			Reason: clean(LocalProblem(lang, r.Reason)), Row: r.Row,
 		})
 	}
 	v.MoreRejected = v.Counts.Rejected - len(v.Rejected)
 	for _, f := range s.Files {
 		fv := fileView{
 			Wholesaler: clean(f.Wholesaler), WholesalerName: wholesalerName(s, f.Wholesaler),
-			Name: clean(f.Name), Status: string(f.Status), Error: clean(f.Error),
+			Name: clean(f.Name), Status: string(f.Status), Error: clean(LocalProblem(lang, f.Error)),
 		}
 		v.Files = append(v.Files, fv)
 		switch f.Status {

@@ -65,7 +65,7 @@ func inspect(zr *zip.Reader, size int64, lim Limits) (int64, error) {
 	for _, zf := range zr.File {
 		switch strings.ToLower(strings.ReplaceAll(zf.Name, "\\", "/")) {
 		case "xl/workbook.bin":
-			return 0, fmt.Errorf("%w: the file is an Excel binary workbook (.xlsb), which encours cannot read: open it in Excel and save it as \"Excel Workbook (.xlsx)\"", ErrXLSB)
+			return 0, fmt.Errorf("%w, which encours cannot read: open it in Excel and save it as \"Excel Workbook (.xlsx)\"", ErrXLSB)
 		case "xl/workbook.xml":
 			hasWorkbook = true
 		}
@@ -75,7 +75,7 @@ func inspect(zr *zip.Reader, size int64, lim Limits) (int64, error) {
 			ErrTooManyParts, len(zr.File), maxParts)
 	}
 	if !hasWorkbook {
-		return 0, fmt.Errorf("%w: the file is a zip archive but not an Excel workbook (perhaps a Word document or a zipped folder): send the .xlsx export itself", ErrNotWorkbook)
+		return 0, fmt.Errorf("%w but another zip archive (perhaps a Word document or a zipped folder): send the .xlsx export itself", ErrNotWorkbook)
 	}
 
 	sstCap := lim.sstCap()
@@ -250,7 +250,7 @@ func scanDoctype(br *bufio.Reader, name string) error {
 		if len(head) > 0 && head[0] == '!' {
 			up := bytes.ToUpper(head)
 			if bytes.HasPrefix(up, []byte("!DOCTYPE")) || bytes.HasPrefix(up, []byte("!ENTITY")) {
-				return fmt.Errorf("%w: part %s declares a DOCTYPE or entities, which Excel never writes and which can make a reader expand text without end: the file was not made by Excel; ask the wholesaler for a fresh export",
+				return fmt.Errorf("%w (part %s), which Excel never writes and which can make a reader expand text without end: the file was not made by Excel; ask the wholesaler for a fresh export",
 					ErrDoctype, name)
 			}
 		}
@@ -258,8 +258,8 @@ func scanDoctype(br *bufio.Reader, name string) error {
 }
 
 func cellRefError(sheet, what string) error {
-	return fmt.Errorf("%w: %s in sheet %q lies beyond Excel's last cell XFD1048576, so it would be dropped without a word: the file was not made by Excel; export it again",
-		ErrCellRef, what, sheet)
+	return fmt.Errorf("%s in sheet %q: %w, Excel's last cell, so it would be dropped without a word: the file was not made by Excel; export it again",
+		what, sheet, ErrCellRef)
 }
 
 func ignoreEOF(err error) error {

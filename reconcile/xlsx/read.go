@@ -113,7 +113,7 @@ func Open(r io.ReaderAt, size int64, lim Limits) (*Workbook, error) {
 	case bytes.Equal(head, oleSignature):
 		return nil, classifyOLE(r, size)
 	case !bytes.HasPrefix(head, zipSignature) && !bytes.HasPrefix(head, []byte("PK\x05\x06")):
-		return nil, fmt.Errorf("%w: the file is not an Excel workbook (perhaps a CSV, PDF or web page renamed .xlsx): open it in Excel and save it as \"Excel Workbook (.xlsx)\"", ErrNotWorkbook)
+		return nil, fmt.Errorf("%w (perhaps a CSV, PDF or web page renamed .xlsx): open it in Excel and save it as \"Excel Workbook (.xlsx)\"", ErrNotWorkbook)
 	}
 	zr, err := zip.NewReader(r, size)
 	if err != nil {
@@ -210,7 +210,7 @@ func (w *Workbook) readWorkbook() error {
 // parse reads a part with a scanner, counting its bytes against the budget.
 func (w *Workbook) parse(zf *zip.File, sstCap int64, read func(*scanner) error) error {
 	if zf == nil {
-		return fmt.Errorf("%w: the file is a zip archive but not an Excel workbook (perhaps a Word document or a zipped folder): send the .xlsx export itself", ErrNotWorkbook)
+		return fmt.Errorf("%w but another zip archive (perhaps a Word document or a zipped folder): send the .xlsx export itself", ErrNotWorkbook)
 	}
 	n, err := readPart(zf, w.size, w.budget, sstCap, func(br *bufio.Reader) error {
 		return read(newScanner(br, zf.Name))
@@ -223,9 +223,9 @@ func (w *Workbook) parse(zf *zip.File, sstCap int64, read func(*scanner) error) 
 // are OLE2 containers, only the former holds an EncryptionInfo stream.
 func classifyOLE(r io.ReaderAt, size int64) error {
 	if containsAt(r, size, encryptionInfo) {
-		return fmt.Errorf("%w: the workbook is protected by a password to open: remove the password (File > Info > Protect Workbook) and send it again", ErrEncrypted)
+		return fmt.Errorf("%w: Excel asks for a password to open it: remove the password (File > Info > Protect Workbook) and send it again", ErrEncrypted)
 	}
-	return fmt.Errorf("%w: the file is an old Excel 97-2003 workbook (.xls), even if its name ends in .xlsx: open it in Excel and save it as \"Excel Workbook (.xlsx)\"", ErrLegacyXLS)
+	return fmt.Errorf("%w (.xls), even if its name ends in .xlsx: open it in Excel and save it as \"Excel Workbook (.xlsx)\"", ErrLegacyXLS)
 }
 
 func truncated(err error) error {
@@ -234,7 +234,7 @@ func truncated(err error) error {
 	if errors.As(err, &corrupt) || errors.Is(err, zip.ErrFormat) || errors.Is(err, zip.ErrChecksum) || errors.Is(err, io.ErrUnexpectedEOF) {
 		detail = "the zip structure is broken"
 	}
-	return fmt.Errorf("%w: the file is damaged or incomplete, perhaps cut short while being copied (%s): export it again from Excel and copy it once more", ErrTruncated, detail)
+	return fmt.Errorf("%w, perhaps cut short while being copied (%s): export it again from Excel and copy it once more", ErrTruncated, detail)
 }
 
 // containsAt reports whether pat occurs in the first size bytes of r,
@@ -294,7 +294,7 @@ func (w *Workbook) SheetNames() []string {
 func (w *Workbook) Rows(sheet string) (*Rows, error) {
 	name, ok := w.findSheet(sheet)
 	if !ok {
-		return nil, fmt.Errorf("%w: there is no sheet %q; the workbook has %s: rename the sheet, or set the sheet name in the layout of config.yaml",
+		return nil, fmt.Errorf("%w: %q (the workbook has %s): rename the sheet, or set the sheet name in the layout of config.yaml",
 			ErrSheetNotFound, sheet, quoteList(w.SheetNames()))
 	}
 	var part *zip.File

@@ -277,3 +277,35 @@ func TestReadWritesNoTempFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// Each message says what is wrong once, then what to do: the reason's own
+// words (the sentinel) are not repeated by the explanation.
+func TestOpenMessagesReadOnce(t *testing.T) {
+	ole := append([]byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}, make([]byte, 4096)...)
+	oleEncrypted := append(append(append([]byte(nil), ole...), utf16le("EncryptionInfo")...), make([]byte, 100)...)
+	good := readFixture(t, accountsBook)
+	tests := []struct {
+		name string
+		data []byte
+		want string
+	}{
+		{"legacy xls", ole, `legacy Excel 97-2003 workbook (.xls), even if its name ends in .xlsx: open it in Excel and save it as "Excel Workbook (.xlsx)"`},
+		{"encrypted", oleEncrypted, `password-protected workbook: Excel asks for a password to open it: remove the password (File > Info > Protect Workbook) and send it again`},
+		{"text file", []byte("Code client;Encours\n"), `not an Excel workbook (perhaps a CSV, PDF or web page renamed .xlsx): open it in Excel and save it as "Excel Workbook (.xlsx)"`},
+		{"docx", readZip(t, map[string]string{"[Content_Types].xml": "<Types/>", "word/document.xml": "<w/>"}),
+			`not an Excel workbook but another zip archive (perhaps a Word document or a zipped folder): send the .xlsx export itself`},
+		{"xlsb", readZip(t, map[string]string{"[Content_Types].xml": "<Types/>", "xl/workbook.bin": "x"}),
+			`Excel binary workbook (.xlsb), which encours cannot read: open it in Excel and save it as "Excel Workbook (.xlsx)"`},
+		{"truncated", good[:len(good)/2],
+			`damaged or incomplete workbook, perhaps cut short while being copied (the zip structure is broken): export it again from Excel and copy it once more`},
+	}
+	for _, tt := range tests {
+		wb, err := Open(bytes.NewReader(tt.data), int64(len(tt.data)), Limits{})
+		if wb != nil {
+			wb.Close()
+		}
+		if err == nil || err.Error() != tt.want {
+			t.Errorf("%s:\n got %v\nwant %s", tt.name, err, tt.want)
+		}
+	}
+}

@@ -179,7 +179,7 @@ func (s *scanner) bang(text *[]byte) error {
 	}
 	up := bytes.ToUpper(rest[:min(len(rest), 9)])
 	if bytes.HasPrefix(up, []byte("<!DOCTYPE")) || bytes.HasPrefix(up, []byte("<!ENTITY")) {
-		return fmt.Errorf("%w: part %s declares a DOCTYPE or entities, which Excel never writes and which can make a reader expand text without end: the file was not made by Excel; ask the wholesaler for a fresh export",
+		return fmt.Errorf("%w (part %s), which Excel never writes and which can make a reader expand text without end: the file was not made by Excel; ask the wholesaler for a fresh export",
 			ErrDoctype, s.part)
 	}
 	return s.skipPast(">")

@@ -49,7 +49,7 @@ func sampleBook(language string) WholesalerBook {
 			{Wholesaler: "actebis", Kind: reconcile.FinancingLate, ResellerID: "C002", Program: "mezzanine", OrderID: "O-9", Hours: 73},
 		},
 		Rejected: []reconcile.RejectedRow{
-			{Wholesaler: "actebis", File: "export.xlsx", Sheet: "Encours", Row: 6, Column: "Encours", Reason: `"abc" is not an amount`},
+			{Wholesaler: "actebis", File: "export.xlsx", Sheet: "Encours", Row: 6, Column: "Encours", Reason: `Encours "abc" is not an amount`},
 			{Wholesaler: "actebis", File: "export.xlsx", Sheet: "Commandes", Row: 4, Column: "Date", Reason: "order dated after as-of"},
 		},
 		Accounts: []AccountsSheet{{
@@ -301,7 +301,7 @@ func TestWriteWholesalerAccounts(t *testing.T) {
 		"I3": "Valable jusqu'au", "J3": "Motif",
 		"A4": "C001", "D4": "9 000,00", "F4": "Programme Mezzanine", "G4": "accordée", "H4": "3400", "I4": "39994",
 		"G5": "révoquée", "J5": "reseller terminated",
-		"A6": "C099", "G6": "rejetée", "J6": `Encours : "abc" is not an amount`,
+		"A6": "C099", "G6": "rejetée", "J6": `Encours "abc" is not an amount`,
 		"A8": "C100", "F8": "", "G8": "",
 	} {
 		if got := get(t, f, s, ref); got != want {

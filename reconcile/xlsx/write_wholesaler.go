@@ -396,10 +396,7 @@ func (ww *wholesalerWriter) writeAccounts(sheet string, a AccountsSheet) error {
 		dc := row[width:]
 		switch {
 		case isRej:
-			reason := rej.Reason
-			if rej.Column != "" {
-				reason = rej.Column + " : " + rej.Reason
-			}
+			reason := rej.Reason // it names the column already
 			dc[0] = cell(styleOf[kText], "")
 			dc[1] = cell(styleOf[kText], l.rejected)
 			dc[2] = cell(styleOf[kAmount], nil)
