@@ -66,11 +66,14 @@ func (st *state) evaluate(ctx context.Context) error {
 	for _, w := range st.cfg.Wholesalers {
 		st.names[w.ID] = st.resellerNames(w.ID)
 	}
-	// What was read is decided: the feeds' accounts, statuses and orders
-	// (a few hundred MB at a million rows) are not needed any more. The
-	// writers keep the raw rows.
+	// What was read is decided: the accounts, statuses and orders (a few
+	// hundred MB at a million rows) are not needed any more. The writers
+	// keep the raw rows, which give each accepted row's reseller.
 	for i := range st.feeds {
 		st.feeds[i].Accounts, st.feeds[i].Statuses, st.feeds[i].Orders = nil, nil, nil
+	}
+	for _, fw := range st.files {
+		fw.accounts.Rows = nil
 	}
 	return nil
 }

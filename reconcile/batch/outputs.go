@@ -70,7 +70,7 @@ func (st *state) writeOutputs(out string) error {
 	// The accounts sheets are written: their rows (the largest part of the
 	// run's memory at a million rows) go before the consolidated book.
 	for _, fw := range st.files {
-		fw.raw, fw.accounts.Rows = rawRows{}, nil
+		fw.raw = rawRows{}
 	}
 	name := fmt.Sprintf("consolidated-%s.xlsx", st.asOf)
 	return st.writeBook(out, "", name, func(wr io.Writer) error { return xlsx.WriteConsolidated(wr, cb) })

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"sort"
 	"time"
+	"unsafe"
 
 	"github.com/encours/encours/reconcile"
 	"github.com/encours/encours/reconcile/config"
@@ -190,7 +191,7 @@ func (st *state) parse(ctx context.Context, fw *fileWork, opened *inbox.Content,
 	if err != nil {
 		return err
 	}
-	fw.raw.link(fw.accounts.Rows)
+	fw.raw.link(fw.accounts)
 	opts.OnRow = nil
 	if l.Orders == nil {
 		return nil
@@ -346,59 +347,69 @@ type rawRows struct {
 	chunks []string // sealed chunks of encoded rows
 	cur    []byte   // the chunk being filled, sealed into chunks by seal
 	rows   []rawRow
-	// accounts are the accepted rows of the sheet, for each raw row's
-	// reseller id and name.
-	accounts []reconcile.Account
+	// reseller gives an accepted row's reseller id and name from its cells
+	// (layout.Accounts.Reseller), so the accounts need not be kept.
+	reseller func(cells []string) (id, name string)
 }
 
 type rawRow struct {
 	num        int32
 	chunk      int32
 	start, end uint32
-	// account is the index in accounts of the row's accepted account, -1
-	// for a rejected or totals row.
+	// account is the index of the row's accepted account in the sheet's
+	// accounts, -1 for a rejected or totals row.
 	account int32
 }
 
 // rawChunk is the size a chunk is sealed at.
 const rawChunk = 1 << 20
 
-// add keeps one row; cells may be reused by the caller afterwards.
+// add keeps one row, and replaces each cell with its copy in the chunk, so
+// that what the layout keeps of the row (the account's id, name, SIREN)
+// shares the chunk instead of holding the reader's string per cell.
 func (r *rawRows) add(num int, cells []string) {
 	need := 0
 	for _, c := range cells {
 		need += binary.MaxVarintLen32 + len(c)
 	}
-	if len(r.cur) > 0 && len(r.cur)+need > rawChunk {
+	if len(r.cur)+need > cap(r.cur) {
 		r.seal()
-	}
-	if r.cur == nil {
 		r.cur = make([]byte, 0, max(rawChunk, need))
 	}
 	start := len(r.cur)
-	for _, c := range cells {
+	for i, c := range cells {
 		r.cur = binary.AppendUvarint(r.cur, uint64(len(c)))
+		at := len(r.cur)
 		r.cur = append(r.cur, c...)
+		if len(c) > 0 {
+			cells[i] = unsafe.String(&r.cur[at], len(c))
+		}
 	}
 	r.rows = append(r.rows, rawRow{num: int32(num), chunk: int32(len(r.chunks)),
 		start: uint32(start), end: uint32(len(r.cur)), account: -1})
 }
 
-// seal moves the chunk being filled into chunks; its buffer is reused.
+// seal moves the chunk being filled into chunks. The chunk's bytes are
+// never written again (add appends only within its capacity and then
+// starts a new one), which is what makes the strings over it immutable.
 func (r *rawRows) seal() {
 	if len(r.cur) == 0 {
 		return
 	}
-	r.chunks = append(r.chunks, string(r.cur))
-	r.cur = r.cur[:0]
+	r.chunks = append(r.chunks, unsafe.String(&r.cur[0], len(r.cur)))
+	r.cur = nil
 }
 
 // link seals the last chunk and ties each raw row to its accepted account;
 // both are in ascending row order.
-func (r *rawRows) link(accounts []reconcile.Account) {
+func (r *rawRows) link(a layout.Accounts) {
 	r.seal()
 	r.cur = nil
-	r.accounts = accounts
+	accounts := a.Rows
+	// The method value copies a: without its rows, or they would live as
+	// long as the raw rows.
+	a.Rows, a.Rejected, a.Header = nil, nil, nil
+	r.reseller = a.Reseller
 	j := 0
 	for i := range r.rows {
 		num := int(r.rows[i].num)
@@ -425,8 +436,7 @@ func (r *rawRows) each(yield func(xlsx.SourceRow) bool) {
 		}
 		row := xlsx.SourceRow{Num: int(x.num), Cells: cells}
 		if x.account >= 0 {
-			a := r.accounts[x.account]
-			row.ResellerID, row.ResellerName = a.ResellerID, a.Name
+			row.ResellerID, row.ResellerName = r.reseller(cells)
 		}
 		if !yield(row) {
 			return

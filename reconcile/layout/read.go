@@ -23,6 +23,8 @@ type ReadOptions struct {
 	// totals and rejected rows alike) with its raw cells padded to the
 	// header's width, so that the caller can keep the original rows for
 	// annotation. The slice is reused by the next call: copy what you keep.
+	// OnRow may replace a cell with an equal string (its own copy); the
+	// row is then parsed from the replaced cells.
 	OnRow func(num int, cells []string)
 	// Progress, when set, is called every ProgressEvery rows read under the
 	// header with the number read so far, for a progress display.
@@ -45,6 +47,22 @@ type Accounts struct {
 	// not take part in the applied-line reconciliation, rather than reading
 	// as 0 for everyone.
 	AppliedLineMapped bool
+	// idCol and nameCol are the cell indexes of reseller_id and
+	// reseller_name, for Reseller.
+	idCol, nameCol int
+}
+
+// Reseller returns the reseller id and name that the cells of a row, as
+// OnRow received them, give the account read from that row: callers that
+// keep the raw rows need not keep the accounts as well.
+func (a Accounts) Reseller(cells []string) (id, name string) {
+	at := func(j int) string {
+		if j < 0 || j >= len(cells) {
+			return ""
+		}
+		return trim(cells[j])
+	}
+	return at(a.idCol), at(a.nameCol)
 }
 
 // Orders is what ReadOrders read from an orders sheet.
@@ -235,6 +253,10 @@ func (r *sheetReader) rows(src RowSource, required, optional []string, sheet She
 				padded = append(padded, "")
 			}
 			r.o.OnRow(num, padded)
+			// OnRow may have put its own copies of the strings in the
+			// cells: the row is parsed from those, so that what it keeps
+			// of them shares the caller's memory.
+			cells = padded[:len(cells)]
 		}
 		if id := r.cell(cells, idField); (id == "" || isTotal(id)) && totalsRow(cells) {
 			continue
@@ -328,6 +350,7 @@ func (l Layout) ReadAccounts(src RowSource, sheet string, o ReadOptions) (Accoun
 		return out, err
 	}
 	out.AppliedLineMapped = r.h.col[aAppliedLine] >= 0
+	out.idCol, out.nameCol = r.h.col[aResellerID], r.h.col[aName]
 	if len(out.Rows) == 0 && len(out.Rejected) == 0 {
 		return out, r.sheetErr(fmt.Errorf("%w (header on row %d): the accounts sheet must list every reseller; export it again", ErrNoRows, r.h.row))
 	}
