@@ -11,6 +11,7 @@ import (
 )
 
 func main() {
+	setMemoryLimit()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := NewMain().Run(ctx, os.Args[1:])
 	stop()
