@@ -82,7 +82,8 @@ func (m *Main) runner(cfg *config.Config, log *slog.Logger, holder string) (*bat
 	if err != nil {
 		return nil, err
 	}
-	return &batch.Runner{Config: cfg, Log: log, Now: m.Now, Holder: holder, Transport: t}, nil
+	return &batch.Runner{Config: cfg, Log: log, Now: m.Now, Holder: holder, Transport: t,
+		CommitMemoryLimit: runCommitMemoryLimit()}, nil
 }
 
 // transport builds the mail transport the config names. The SMTP password

@@ -13,6 +13,14 @@ import (
 // soft: a larger live heap goes over it rather than failing.
 const defaultMemoryLimit = 512 << 20
 
+// commitMemoryLimit is the limit while a run writes run.json, commits and
+// sends mail (batch.Runner.CommitMemoryLimit), when the default applies:
+// ~250 MB is live by then, and SQLite's memory comes on top of the heap.
+const commitMemoryLimit = 400 << 20
+
+// memoryLimitDefaulted says setMemoryLimit applied defaultMemoryLimit.
+var memoryLimitDefaulted bool
+
 // setMemoryLimit applies defaultMemoryLimit unless GOMEMLIMIT says
 // otherwise (GOMEMLIMIT=off removes any limit).
 func setMemoryLimit() {
@@ -20,4 +28,14 @@ func setMemoryLimit() {
 		return
 	}
 	debug.SetMemoryLimit(defaultMemoryLimit)
+	memoryLimitDefaulted = true
+}
+
+// runCommitMemoryLimit is batch.Runner.CommitMemoryLimit: none when
+// GOMEMLIMIT set the limit.
+func runCommitMemoryLimit() int64 {
+	if !memoryLimitDefaulted {
+		return 0
+	}
+	return commitMemoryLimit
 }

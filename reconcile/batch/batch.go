@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"syscall"
 	"time"
@@ -50,6 +51,12 @@ type Runner struct {
 	// Sleep waits between mail attempts (nil: a real timer); tests make
 	// it instant so a retried delivery does not wait real seconds.
 	Sleep func(context.Context, time.Duration) error
+	// CommitMemoryLimit, when positive and below the Go memory limit in
+	// force, replaces that limit once the workbooks and mail are written,
+	// for run.json, the commit and the mail, and the old one is restored
+	// when the run returns. Less is live by then, so a lower limit costs
+	// little GC and leaves room for SQLite's memory, outside the Go heap.
+	CommitMemoryLimit int64
 }
 
 // Result is what a run produced.
@@ -161,6 +168,12 @@ func (r *Runner) execute(ctx context.Context, st *state, store *ledger.Store, ou
 	}
 	if err := st.renderMail(start); err != nil {
 		return false, err
+	}
+	if lim := r.CommitMemoryLimit; lim > 0 {
+		if old := debug.SetMemoryLimit(-1); lim < old {
+			debug.SetMemoryLimit(lim)
+			defer debug.SetMemoryLimit(old)
+		}
 	}
 	if ctx.Err() != nil {
 		return false, fmt.Errorf("run cancelled before commit: nothing was committed: %w", ctx.Err())
