@@ -77,8 +77,13 @@ measure() {
   echo "$wall $rss"
 }
 
+# Debian's python3-openpyxl installs for /usr/bin/python3, which a pyenv
+# python3 on the PATH does not see: take the first that imports openpyxl.
 HAVE_OPENPYXL=0
-if python3 -c 'import openpyxl' 2>/dev/null; then HAVE_OPENPYXL=1; fi
+PY=
+for p in python3 /usr/bin/python3; do
+  if "$p" -c 'import openpyxl' 2>/dev/null; then HAVE_OPENPYXL=1; PY=$p; break; fi
+done
 
 declare -A WALL RSS
 for n in $SIZES; do
@@ -101,7 +106,7 @@ for n in $SIZES; do
   printf '  %-28s %8.2f s %8d MiB\n' "excelize round trip" "$w" $((r/1024))
 
   if [ $HAVE_OPENPYXL = 1 ]; then
-    read -r w r < <(measure "$W/openpyxl-$n" python3 "$ROOT/cmd/bench/openpyxl_roundtrip.py" "$in" "$W/openpyxl-$n.xlsx")
+    read -r w r < <(measure "$W/openpyxl-$n" "$PY" "$ROOT/cmd/bench/openpyxl_roundtrip.py" "$in" "$W/openpyxl-$n.xlsx")
     WALL[py$n]=$w; RSS[py$n]=$r
     printf '  %-28s %8.2f s %8d MiB\n' "openpyxl round trip" "$w" $((r/1024))
   fi

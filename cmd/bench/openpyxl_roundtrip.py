@@ -10,6 +10,9 @@ dst = Workbook(write_only=True)
 fill = PatternFill("solid", fgColor="FFD966")
 for ws in src.worksheets:
     out = dst.create_sheet(ws.title)
+    # read_only trusts the sheet's <dimension>, which excelize's
+    # StreamWriter (encours gen) leaves at A1: read every row instead.
+    ws.reset_dimensions()
     for n, row in enumerate(ws.iter_rows(values_only=True), 1):
         vals = list(row) + ["décision", "motif de la ligne %d" % n]
         if n % 10 == 0:
