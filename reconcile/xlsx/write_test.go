@@ -711,3 +711,20 @@ func TestDeflaterChunksMakeOneStream(t *testing.T) {
 		t.Errorf("two compressions of the same part differ")
 	}
 }
+
+// TestSourceValue: the wholesaler's own cells come back as numbers when
+// they read as plain numbers, and as text otherwise — never a formula.
+func TestSourceValue(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want any
+	}{
+		{"9000", 9000.0}, {"1000.5", 1000.5}, {"-12", -12.0}, {"0", 0.0}, {"39994.333333333336", 39994.333333333336},
+		{"00123", "00123"}, {"1000.50", "1000.50"}, {"1.2E+3", "1.2E+3"}, {"12 340,00 €", "12 340,00 €"},
+		{"=SUM(A1)", "=SUM(A1)"}, {"", ""}, {"1234567890123456", "1234567890123456"},
+	} {
+		if got := sourceValue(c.in); got != c.want {
+			t.Errorf("sourceValue(%q) = %#v, want %#v", c.in, got, c.want)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package xlsx
 import (
 	"fmt"
 	"io"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -391,7 +392,7 @@ func (ww *wholesalerWriter) writeAccounts(sheet string, a AccountsSheet) error {
 			if i < len(r.Cells) {
 				v = r.Cells[i]
 			}
-			row[i] = cell(styleOf[kText], text(v))
+			row[i] = cell(styleOf[kText], sourceValue(v))
 		}
 		dc := row[width:]
 		switch {
@@ -613,4 +614,23 @@ func autoFilter(f *excelize.File, sheet, ref string) error {
 	}
 	fit := true
 	return f.SetSheetProps(sheet, &excelize.SheetPropsOptions{FitToPage: &fit})
+}
+
+// plainNumber is how a numeric cell's raw value reads: no leading zero, no
+// thousands separator, no exponent; sourceValue also checks that it
+// converts to a float64 and back unchanged.
+var plainNumber = regexp.MustCompile(`^-?(0|[1-9][0-9]{0,14})(\.[0-9]{1,14})?$`)
+
+// sourceValue writes a cell of the wholesaler's own rows back as it came:
+// what reads as a plain number becomes a number again (no "number stored as
+// text" flags in Excel), everything else stays text, never a formula.
+func sourceValue(v string) any {
+	if plainNumber.MatchString(v) {
+		// Only when the text is exactly how the number writes itself, so
+		// "1000.50" (text, as written) stays text.
+		if f, err := strconv.ParseFloat(v, 64); err == nil && strconv.FormatFloat(f, 'f', -1, 64) == v {
+			return f
+		}
+	}
+	return text(v)
 }
