@@ -14,13 +14,13 @@ import (
 	"github.com/encours/encours/reconcile/ledger"
 )
 
-// xlsxTempPrefix names the private folders xlsx.Open makes in data_dir for
-// large sheets; Close removes them, a killed run does not.
+// xlsxTempPrefix names the private folders the workbook writers make in
+// data_dir for their spills; they remove them when done, a killed run does not.
 const xlsxTempPrefix = "encours-xlsx-"
 
 // recoverLeftovers removes what a run killed mid-way leaves behind: temp
 // files of atomic writes and moves (".name-NNN.tmp") under data_dir and the
-// output folder, and the workbook readers' temp folders in data_dir. It
+// output folder, and the workbook writers' temp folders in data_dir. It
 // runs under the lock, so no other run is writing them. What a killed run
 // had committed needs no repair: its files are seen as duplicates and
 // archived, and its queued mail is sent from the outbox.
