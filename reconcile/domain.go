@@ -135,6 +135,9 @@ const (
 	MissingAccount   DiscrepancyKind = "missing_account"
 	FinancingLate    DiscrepancyKind = "financing_late"
 	FinancingOverdue DiscrepancyKind = "financing_overdue"
+	// InvalidSIREN: the account's SIREN is not 9 digits passing the Luhn
+	// check; the row is kept without it (spec §8.3).
+	InvalidSIREN DiscrepancyKind = "invalid_siren"
 )
 
 // Discrepancy is one finding. ExpectedCents is the vendor's figure (the sum

@@ -34,6 +34,9 @@ type Program struct {
 	// financing_sla
 	PaymentValues []string
 	MaxHours      int // default 48
+
+	// Budget, for credit_top_up and order_triggered_line; nil is no budget.
+	Budget *Budget
 }
 
 // Trigger says which orders qualify for an order_triggered_line.

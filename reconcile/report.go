@@ -12,6 +12,12 @@ type Report struct {
 	RejectedRows  []RejectedRow `json:"rejected_rows"`
 	Mail          []MailResult  `json:"mail"`
 	Warnings      []string      `json:"warnings"`
+	// Budgets, Waitlist and Resellers are spec §8: budget use per budgeted
+	// program, every waitlist entry after the run, and the vendor-wide
+	// exposure per SIREN.
+	Budgets   []BudgetUse        `json:"budgets"`
+	Waitlist  []WaitEntry        `json:"waitlist"`
+	Resellers []ResellerExposure `json:"resellers"`
 }
 
 // FileStatus is what became of one inbox file.
