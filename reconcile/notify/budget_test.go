@@ -19,6 +19,22 @@ func ptr[T any](v T) *T { return &v }
 // depend on where para wrapped a sentence.
 func flat(s string) string { return strings.Join(strings.Fields(s), " ") }
 
+// mustHold checks that the text body holds every text (whatever the
+// wrapping) and the HTML body every html.
+func mustHold(t *testing.T, p parsed, text, html []string) {
+	t.Helper()
+	for _, w := range text {
+		if !strings.Contains(flat(p.text), flat(w)) {
+			t.Errorf("text lacks %q:\n%s", w, p.text)
+		}
+	}
+	for _, w := range html {
+		if !strings.Contains(p.html, w) {
+			t.Errorf("html lacks %q", w)
+		}
+	}
+}
+
 // withWaitlist is the sample with two waitlisted resellers of its own;
 // their ranks are program-wide (another wholesaler holds rank 1).
 func withWaitlist(wholesaler, lang string) Summary {
@@ -56,17 +72,8 @@ func TestRenderWholesalerWaitlist(t *testing.T) {
 				t.Fatal(err)
 			}
 			p := parse(t, msgs[0].EML)
-			for _, w := range tc.want {
-				if !strings.Contains(flat(p.text), flat(w)) {
-					t.Errorf("text lacks %q:\n%s", w, p.text)
-				}
-			}
 			// The HTML has the same entries, by program then rank.
-			for _, w := range tc.html {
-				if !strings.Contains(p.html, w) {
-					t.Errorf("html lacks %q", w)
-				}
-			}
+			mustHold(t, p, tc.want, tc.html)
 			if i, j := strings.Index(p.html, "C008"), strings.Index(p.html, "C009"); i < 0 || j < i {
 				t.Errorf("html lists rank 4 before rank 2")
 			}
@@ -247,16 +254,7 @@ func TestRenderManagersBudgets(t *testing.T) {
 				t.Fatal(err)
 			}
 			p := parse(t, msgs[0].EML)
-			for _, w := range tc.text {
-				if !strings.Contains(flat(p.text), flat(w)) {
-					t.Errorf("text lacks %q:\n%s", w, p.text)
-				}
-			}
-			for _, w := range tc.html {
-				if !strings.Contains(p.html, w) {
-					t.Errorf("html lacks %q", w)
-				}
-			}
+			mustHold(t, p, tc.text, tc.html)
 			// Ten listed, largest first: Société 01 and 00 are left out.
 			if strings.Contains(p.text, "Société 01") || strings.Contains(p.html, "Société 00") {
 				t.Errorf("more than the top %d exposures listed", maxExposures)

@@ -224,14 +224,17 @@ func writeHistory(f *excelize.File, st *styles, b ConsolidatedBook, program func
 		})
 	}
 	if err := f.AddChart(s, catCol+"2", &excelize.Chart{
-		Type:         excelize.Line,
-		Series:       series,
-		Format:       excelize.GraphicOptions{Positioning: "absolute"},
-		Title:        excelize.ChartTitle{Paragraph: []excelize.RichTextRun{{Text: "Encours garanti par programme, exécution après exécution"}}},
-		Legend:       excelize.ChartLegend{Position: "bottom"},
-		Dimension:    excelize.ChartDimension{Width: historyChartWidth, Height: historyChartHeight},
-		XAxis:        excelize.ChartAxis{NumFmt: excelize.ChartNumFmt{CustomNumFmt: "dd/mm/yyyy"}},
-		YAxis:        excelize.ChartAxis{MajorGridLines: true, NumFmt: excelize.ChartNumFmt{CustomNumFmt: `#,##0\ "€"`}},
+		Type:      excelize.Line,
+		Series:    series,
+		Format:    excelize.GraphicOptions{Positioning: "absolute"},
+		Title:     excelize.ChartTitle{Paragraph: []excelize.RichTextRun{{Text: "Encours garanti par programme, exécution après exécution"}}},
+		Legend:    excelize.ChartLegend{Position: "bottom"},
+		Dimension: excelize.ChartDimension{Width: historyChartWidth, Height: historyChartHeight},
+		// excelize's default axis labels are a pale grey that prints
+		// faintly: darker ones read on paper and screen.
+		XAxis: excelize.ChartAxis{Font: excelize.Font{Color: "404040", Size: 9}},
+		YAxis: excelize.ChartAxis{MajorGridLines: true, Font: excelize.Font{Color: "404040", Size: 9},
+			NumFmt: excelize.ChartNumFmt{CustomNumFmt: `#,##0\ "€"`}},
 		ShowBlanksAs: "gap",
 	}); err != nil {
 		return err
