@@ -49,6 +49,7 @@ func (st *state) writeOutputs(out string) error {
 			Wholesaler: xw, AsOf: st.asOf, Programs: programs,
 			Lines: notify.LocalLines(w.Language, r.Lines), Discrepancies: r.Discrepancies,
 			Rejected: notify.LocalRejected(w.Language, r.RejectedRows), Files: notify.LocalFiles(w.Language, r.Files), TmpDir: st.cfg.DataDir,
+			Waitlist: notify.LocalWaitlist(w.Language, r.Waitlist),
 		}
 		for _, fw := range st.files {
 			if fw.file.Wholesaler == w.ID && fw.result.Status == reconcile.Processed {
@@ -64,9 +65,11 @@ func (st *state) writeOutputs(out string) error {
 		}
 	}
 	st.progressf("writing workbooks", len(st.cfg.Wholesalers), len(st.cfg.Wholesalers)+1)
-	cb := xlsx.ConsolidatedBook{AsOf: st.asOf, Wholesalers: wholesalers, Programs: programs, Report: *st.report, TmpDir: st.cfg.DataDir}
+	cb := xlsx.ConsolidatedBook{AsOf: st.asOf, Wholesalers: wholesalers, Programs: programs, Report: *st.report,
+		History: st.history, TmpDir: st.cfg.DataDir}
 	cb.Report.Lines = notify.LocalLines("fr", cb.Report.Lines) // the summary is French; run.json keeps the engine's words
 	cb.Report.Files = notify.LocalFiles("fr", cb.Report.Files)
+	cb.Report.Waitlist = notify.LocalWaitlist("fr", cb.Report.Waitlist)
 	// The accounts sheets are written: their rows (the largest part of the
 	// run's memory at a million rows) go before the consolidated book.
 	for _, fw := range st.files {
@@ -129,7 +132,9 @@ func (st *state) attachment(key string) (notify.Attachment, error) {
 // reportFor is the part of the report that belongs to one wholesaler:
 // nothing of another wholesaler may reach its workbook or its mail. When
 // the whole report is that wholesaler's (one wholesaler with a million
-// rows), its slices are shared, not copied.
+// rows), its slices are shared, not copied. Of the budgets (spec §8) it
+// keeps only the wholesaler's own waitlist entries: the budget use and
+// the vendor-wide exposures count every wholesaler's lines.
 func (st *state) reportFor(w string) reconcile.Report {
 	return reconcile.Report{
 		AsOf:          st.report.AsOf,
@@ -137,6 +142,7 @@ func (st *state) reportFor(w string) reconcile.Report {
 		Discrepancies: own(st.report.Discrepancies, w, func(d reconcile.Discrepancy) string { return d.Wholesaler }),
 		RejectedRows:  own(st.report.RejectedRows, w, func(r reconcile.RejectedRow) string { return r.Wholesaler }),
 		Files:         own(st.report.Files, w, func(f reconcile.FileResult) string { return f.Wholesaler }),
+		Waitlist:      own(st.report.Waitlist, w, func(e reconcile.WaitEntry) string { return e.Wholesaler }),
 	}
 }
 
@@ -175,7 +181,7 @@ func (st *state) programNames() map[string]string {
 
 // resellerNames maps one wholesaler's reseller ids to the names its
 // processed exports of this run give them, for the resellers its mail can
-// name: those with a line or a discrepancy.
+// name: those with a line, a discrepancy or a waitlist entry.
 func (st *state) resellerNames(w string) map[string]string {
 	r := st.reportFor(w)
 	wanted := map[string]bool{}
@@ -184,6 +190,9 @@ func (st *state) resellerNames(w string) map[string]string {
 	}
 	for _, d := range r.Discrepancies {
 		wanted[d.ResellerID] = true
+	}
+	for _, e := range r.Waitlist {
+		wanted[e.ResellerID] = true
 	}
 	names := map[string]string{}
 	for _, fw := range st.files {
@@ -221,7 +230,7 @@ func (st *state) renderMail(now time.Time) error {
 			Wholesaler: w.ID, WholesalerName: w.Name, Received: received,
 			Programs: st.programNames(), Resellers: st.names[w.ID],
 			Lines: notify.LocalLines(w.Language, r.Lines), Discrepancies: r.Discrepancies,
-			Rejected: r.RejectedRows, Files: r.Files,
+			Rejected: r.RejectedRows, Files: r.Files, Waitlist: notify.LocalWaitlist(w.Language, r.Waitlist),
 			Attachment: att,
 		}, mc.From, w.Emails, now)
 		if err != nil {
@@ -243,6 +252,7 @@ func (st *state) renderMail(now time.Time) error {
 			RunID: st.runID, AsOf: st.asOf, Language: "fr", Received: true, Wholesalers: names,
 			Programs: st.programNames(), Lines: r.Lines, Discrepancies: r.Discrepancies,
 			Rejected: r.RejectedRows, Files: r.Files, Warnings: r.Warnings,
+			Budgets: r.Budgets, Exposures: r.Resellers,
 			Attachment: att,
 		}, mc.From, mc.ProgramManagers, now)
 		if err != nil {

@@ -36,6 +36,9 @@ type state struct {
 
 	outcome reconcile.Outcome
 	report  *reconcile.Report
+	// history is every committed run × program, oldest first, plus this
+	// run's rows: the consolidated workbook's History sheet.
+	history []reconcile.ProgramRun
 	names   map[string]map[string]string // by wholesaler: reseller id → name, for the mail
 	// ledgerReport is the report as committed: compact, gzip-compressed.
 	ledgerReport []byte

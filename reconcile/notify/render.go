@@ -84,6 +84,7 @@ func render(s Summary, audience, from string, recipients []string, now time.Time
 	}
 	if audience == audienceManagers {
 		buildTotals(s, &v)
+		buildBudgets(s, &v)
 	}
 
 	var subj, text, html bytes.Buffer

@@ -40,8 +40,19 @@ type Summary struct {
 	Discrepancies []reconcile.Discrepancy
 	Rejected      []reconcile.RejectedRow
 	Files         []reconcile.FileResult
-	Warnings      []string
-	Attachment    Attachment
+	// Waitlist is, for a wholesaler, its own waitlisted resellers (spec
+	// §8.2), which its email lists with their program-wide rank.
+	Waitlist []reconcile.WaitEntry
+	// Budgets and Exposures are for the program managers only: the use of
+	// each budgeted program and the exposure per reseller company (SIREN)
+	// across wholesalers. They are every wholesaler's figures: Render
+	// refuses a wholesaler's Summary that holds either.
+	Budgets   []reconcile.BudgetUse
+	Exposures []reconcile.ResellerExposure
+	// Warnings are the run's warnings, in English as the run writes them;
+	// the email translates those it knows (see LocalWarning).
+	Warnings   []string
+	Attachment Attachment
 }
 
 // Attachment is the workbook attached to an email.
@@ -91,6 +102,25 @@ func checkIsolation(s Summary) error {
 		if f.Wholesaler != w {
 			return foreign("file", i, f.Wholesaler)
 		}
+	}
+	for i, e := range s.Waitlist {
+		if e.Wholesaler != w {
+			return foreign("waitlist entry", i, e.Wholesaler)
+		}
+	}
+	if len(s.Budgets) > 0 {
+		return fmt.Errorf("%w: the budget use of %d programs counts every wholesaler's lines; it is for the program managers only",
+			ErrForeignData, len(s.Budgets))
+	}
+	for i, msg := range s.Warnings {
+		if isBudgetWarning(msg) {
+			return fmt.Errorf("%w: warning %d gives a program budget's figures, every wholesaler's together; it is for the program managers only",
+				ErrForeignData, i)
+		}
+	}
+	if len(s.Exposures) > 0 {
+		return fmt.Errorf("%w: the exposure of %d reseller companies spans every wholesaler; it is for the program managers only",
+			ErrForeignData, len(s.Exposures))
 	}
 	for id := range s.Wholesalers {
 		if id != w {

@@ -46,13 +46,25 @@ type view struct {
 	Files         []fileView
 	Warnings      []string
 
-	// Totals is filled for the program managers only.
-	Totals []wholesalerView
+	// Waitlist lists a wholesaler's own waitlisted resellers (at most
+	// maxListed; MoreWaitlisted more), WaitlistAmount what they all claim.
+	Waitlist       []waitView
+	MoreWaitlisted int
+	WaitlistAmount string
+
+	// Totals, Budgets and TopExposures are filled for the program
+	// managers only.
+	Totals       []wholesalerView
+	Budgets      []budgetView
+	TopExposures []exposureView
 }
 
 type counts struct {
 	Active, New, Increased, Extended, Expiring, Expired, Revoked int
 	Discrepancies, Rejected, Quarantined, Deferred               int
+	// Waitlisted counts the Summary's waitlist entries; Resellers the
+	// reseller companies (SIRENs) holding a valid line.
+	Waitlisted, Resellers int
 }
 
 type lineView struct {
@@ -263,8 +275,9 @@ func buildView(s Summary, attachment string) view {
 		}
 	}
 	v.Counts.Quarantined, v.Counts.Deferred = len(v.Quarantined), len(v.Deferred)
+	buildWaitlist(s, &v)
 	for _, w := range s.Warnings {
-		v.Warnings = append(v.Warnings, clean(w))
+		v.Warnings = append(v.Warnings, clean(LocalWarning(lang, w)))
 	}
 	return v
 }

@@ -80,6 +80,7 @@ type lang struct {
 	lines, accounts, discrepancies, reject string
 	files                                  string
 	lineHeader                             []string
+	waitHeader                             []string // the Lines sheet's waitlist columns, before the reason
 	accountDecision                        []string
 	discHeader                             []string
 	rejectHeader                           []string
@@ -88,6 +89,7 @@ type lang struct {
 	noLines, noAccounts, noDisc, noReject  string
 	rejected                               string
 	sourceFile                             string
+	waitNote                               string // a waitlisted claim's rank and since
 	amountFmt, dateFmt                     string
 }
 
@@ -95,13 +97,14 @@ var french = lang{
 	code:  "fr",
 	lines: "Lignes", accounts: "Comptes", discrepancies: "Écarts", reject: "Lignes rejetées", files: "Fichiers",
 	lineHeader:      []string{"Code revendeur", "Raison sociale", "Programme", "Montant", "Valable du", "Valable jusqu'au", "Statut", "Motif"},
+	waitHeader:      []string{"Rang d'attente", "En attente depuis"},
 	accountDecision: []string{"Programme", "Décision", "Montant de la ligne", "Valable jusqu'au", "Motif"},
 	discHeader:      []string{"Écart", "Code revendeur", "Raison sociale", "Programme", "N° commande", "Attendu (éditeur)", "Appliqué (grossiste)", "Différence", "Heures"},
 	rejectHeader:    []string{"Fichier", "Feuille", "Ligne", "Colonne", "Motif"},
 	status: map[reconcile.LineStatus]string{
 		reconcile.Granted: "accordée", reconcile.Increased: "relevée", reconcile.Extended: "prolongée",
 		reconcile.Unchanged: "active", reconcile.Expiring: "à échéance", reconcile.Ended: "expirée",
-		reconcile.Withdrawn: "révoquée",
+		reconcile.Withdrawn: "révoquée", waitlisted: "en liste d'attente",
 	},
 	kind: map[reconcile.DiscrepancyKind]string{
 		reconcile.OverApplied:      "ligne appliquée supérieure à la ligne accordée",
@@ -109,6 +112,7 @@ var french = lang{
 		reconcile.MissingAccount:   "compte absent de l'export",
 		reconcile.FinancingLate:    "financement payé hors délai",
 		reconcile.FinancingOverdue: "financement non payé dans le délai",
+		reconcile.InvalidSIREN:     "SIREN invalide : corrigez-le dans votre système",
 	},
 	noLines:    "Aucune ligne de crédit pour ce grossiste.",
 	noAccounts: "Aucun export reçu pour cette exécution.",
@@ -116,6 +120,7 @@ var french = lang{
 	noReject:   "Aucune ligne rejetée.",
 	rejected:   "rejetée",
 	sourceFile: "Fichier : %s — feuille : %s",
+	waitNote:   "rang %d, depuis le %s",
 	// Excel stores formats with "," for thousands and "." for decimals and
 	// renders them with the reader's locale: "12 340,00 €" in French.
 	amountFmt: `#,##0.00\ "€"`,
@@ -126,13 +131,14 @@ var english = lang{
 	code:  "en",
 	lines: "Lines", accounts: "Accounts", discrepancies: "Discrepancies", reject: "Rejected rows", files: "Files",
 	lineHeader:      []string{"Reseller ID", "Reseller name", "Program", "Amount", "Valid from", "Valid until", "Status", "Reason"},
+	waitHeader:      []string{"Waitlist rank", "Waitlisted since"},
 	accountDecision: []string{"Program", "Decision", "Line amount", "Valid until", "Reason"},
 	discHeader:      []string{"Discrepancy", "Reseller ID", "Reseller name", "Program", "Order", "Expected (vendor)", "Applied (wholesaler)", "Difference", "Hours"},
 	rejectHeader:    []string{"File", "Sheet", "Row", "Column", "Reason"},
 	status: map[reconcile.LineStatus]string{
 		reconcile.Granted: "granted", reconcile.Increased: "increased", reconcile.Extended: "extended",
 		reconcile.Unchanged: "active", reconcile.Expiring: "expiring", reconcile.Ended: "expired",
-		reconcile.Withdrawn: "revoked",
+		reconcile.Withdrawn: "revoked", waitlisted: "waitlisted",
 	},
 	kind: map[reconcile.DiscrepancyKind]string{
 		reconcile.OverApplied:      "applied line above the granted line",
@@ -140,6 +146,7 @@ var english = lang{
 		reconcile.MissingAccount:   "account missing from the export",
 		reconcile.FinancingLate:    "financing paid late",
 		reconcile.FinancingOverdue: "financing not paid in time",
+		reconcile.InvalidSIREN:     "invalid SIREN: correct it in your system",
 	},
 	noLines:    "None: no credit line for this wholesaler.",
 	noAccounts: "None: no export received in this run.",
@@ -147,6 +154,7 @@ var english = lang{
 	noReject:   "None: no rejected rows.",
 	rejected:   "rejected",
 	sourceFile: "File: %s — sheet: %s",
+	waitNote:   "rank %d, since %s",
 	amountFmt:  `"€"#,##0.00`,
 	dateFmt:    "d mmm yyyy",
 }
@@ -167,9 +175,15 @@ func displayStatus(l reconcile.ReportLine) reconcile.LineStatus {
 	return l.Status
 }
 
-// inForce reports whether a line still backs the reseller after the run.
+// waitlisted is the status the workbooks show for a waitlist entry (spec
+// §8.2): not a line status of run.json but a claim that waits for room in
+// its program's budget.
+const waitlisted reconcile.LineStatus = "waitlisted"
+
+// inForce reports whether a line still backs the reseller after the run;
+// a waitlisted claim does not.
 func inForce(s reconcile.LineStatus) bool {
-	return s != reconcile.Ended && s != reconcile.Withdrawn
+	return s != reconcile.Ended && s != reconcile.Withdrawn && s != waitlisted
 }
 
 // statusFill is the fill colour per displayed status.
@@ -181,6 +195,7 @@ var statusFill = map[reconcile.LineStatus]string{
 	reconcile.Expiring:  "FFD966", // amber
 	reconcile.Ended:     "D9D9D9", // grey
 	reconcile.Withdrawn: "F4A6A6", // red
+	waitlisted:          "CCC0DA", // lavender
 }
 
 // rejectedFill marks rejected rows of the accounts sheet.
@@ -190,7 +205,7 @@ const rejectedFill = "F4A6A6"
 // the bytes of styles.xml) are the same from run to run.
 var statusOrder = []reconcile.LineStatus{
 	reconcile.Granted, reconcile.Increased, reconcile.Extended, reconcile.Unchanged,
-	reconcile.Expiring, reconcile.Ended, reconcile.Withdrawn,
+	reconcile.Expiring, reconcile.Ended, reconcile.Withdrawn, waitlisted,
 }
 
 // cellKind is what a cell holds, which decides its number format.
@@ -212,6 +227,9 @@ type styles struct {
 	reject [nKinds]int
 	totals [nKinds]int
 	title  int
+	// absent is a figure that does not apply ("sans limite", "—"):
+	// right-aligned like the numbers of its column, in grey.
+	absent int
 }
 
 func newStyles(f *excelize.File, l lang) (*styles, error) {
@@ -259,6 +277,12 @@ func newStyles(f *excelize.File, l lang) (*styles, error) {
 		if s.totals[k], err = mkStyle("DDEBF7", k, true); err != nil {
 			return nil, err
 		}
+	}
+	if s.absent, err = f.NewStyle(&excelize.Style{
+		Font:      &excelize.Font{Italic: true, Color: "595959"},
+		Alignment: &excelize.Alignment{Horizontal: "right"},
+	}); err != nil {
+		return nil, err
 	}
 	for _, st := range statusOrder {
 		var ids [nKinds]int

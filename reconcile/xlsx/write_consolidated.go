@@ -16,7 +16,13 @@ type ConsolidatedBook struct {
 	AsOf        reconcile.Date
 	Wholesalers []Wholesaler
 	Programs    []Program
-	Report      reconcile.Report
+	// Report is the whole run: its Budgets give the Summary's Budgets
+	// block, its Resellers the Resellers sheet, its Waitlist a sheet of
+	// its own.
+	Report reconcile.Report
+	// History is every committed run × program, oldest first, and this
+	// run's rows: the History sheet and its chart.
+	History []reconcile.ProgramRun
 	// TmpDir is as in WholesalerBook.
 	TmpDir string
 }
@@ -50,6 +56,13 @@ var (
 // wholesaler and program with a chart of the exposure, every line, every
 // discrepancy and every inbox file of the run. The all-lines sheet is
 // streamed and carries no notes; its Reason column explains each line.
+//
+// With budgets, the summary gains a Budgets block (limits, use, what is
+// left, the waitlist) and every wholesaler's waitlist has a sheet; with
+// SIRENs, the Resellers sheet gives the exposure per reseller company
+// across wholesalers; with history, the History sheet gives each run ×
+// program with a line chart of the exposure per program. The large ones
+// (waitlist, resellers) are streamed.
 func WriteConsolidated(w io.Writer, b ConsolidatedBook) error {
 	f, z, err := newFile(b.AsOf, "Programme partenaires — synthèse "+b.AsOf.String(), b.TmpDir)
 	if err != nil {
@@ -63,11 +76,24 @@ func WriteConsolidated(w io.Writer, b ConsolidatedBook) error {
 }
 
 func writeConsolidated(f *excelize.File, b ConsolidatedBook) error {
-	l := french
+	l := consolidatedFR
 	if err := f.SetSheetName("Sheet1", sheetSummary); err != nil {
 		return err
 	}
-	for _, s := range []string{sheetAllLines, sheetDisc, sheetFiles} {
+	withHistory, withResellers := len(b.History) > 0, len(b.Report.Resellers) > 0
+	withWaitlist := len(b.Report.Budgets) > 0 || len(b.Report.Waitlist) > 0
+	var sheets []string
+	if withHistory {
+		sheets = append(sheets, sheetHistory)
+	}
+	if withResellers {
+		sheets = append(sheets, sheetResellers)
+	}
+	sheets = append(sheets, sheetAllLines)
+	if withWaitlist {
+		sheets = append(sheets, sheetWaitlist)
+	}
+	for _, s := range append(sheets, sheetDisc, sheetFiles) {
 		if _, err := f.NewSheet(s); err != nil {
 			return err
 		}
@@ -99,8 +125,23 @@ func writeConsolidated(f *excelize.File, b ConsolidatedBook) error {
 	if err := writeSummary(f, st, b, wholesaler, program); err != nil {
 		return fmt.Errorf("sheet %s: %w", sheetSummary, err)
 	}
+	if withHistory {
+		if err := writeHistory(f, st, b, program); err != nil {
+			return fmt.Errorf("sheet %s: %w", sheetHistory, err)
+		}
+	}
+	if withResellers {
+		if err := writeResellers(f, st, b, wholesaler); err != nil {
+			return fmt.Errorf("sheet %s: %w", sheetResellers, err)
+		}
+	}
 	if err := writeAllLines(f, l, st, b.Report.Lines, wholesaler, program); err != nil {
 		return fmt.Errorf("sheet %s: %w", sheetAllLines, err)
+	}
+	if withWaitlist {
+		if err := writeWaitlist(f, st, b, wholesaler, program); err != nil {
+			return fmt.Errorf("sheet %s: %w", sheetWaitlist, err)
+		}
 	}
 	if err := writeDiscrepancies(f, l, st, sheetDisc, "Grossiste", b.Report.Discrepancies, nil, program); err != nil {
 		return fmt.Errorf("sheet %s: %w", sheetDisc, err)
@@ -260,7 +301,14 @@ func writeSummary(f *excelize.File, st *styles, b ConsolidatedBook, wholesaler, 
 	}); err != nil {
 		return err
 	}
-	return writeExposureChart(f, st, b, rows, n+2, wholesaler, program)
+	next := n + 2
+	if len(b.Report.Budgets) > 0 {
+		var err error
+		if next, err = writeBudgets(f, st, b, next, program); err != nil {
+			return err
+		}
+	}
+	return writeExposureChart(f, st, b, rows, next, wholesaler, program)
 }
 
 // kindOfSummaryCol says which summary columns hold amounts.

@@ -1,12 +1,14 @@
 package xlsx
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
 
@@ -26,6 +28,10 @@ type WholesalerBook struct {
 	// oldest first; the last is the wholesaler's current state.
 	Accounts []AccountsSheet
 	Files    []reconcile.FileResult
+	// Waitlist holds the wholesaler's own waitlist entries (spec §8.2),
+	// shown on the Lines sheet after its lines, program by program in
+	// rank order; WriteWholesaler refuses an entry of another wholesaler.
+	Waitlist []reconcile.WaitEntry
 	// TmpDir is where the writer keeps its temp files, in a private folder
 	// "encours-xlsx-*" it removes; empty means the system's temp folder.
 	TmpDir string
@@ -41,17 +47,28 @@ type WholesalerBook struct {
 // status cell repeats it where a reader looks first. Above 1,000 lines a
 // sheet is summarised: notes go only on lines whose status is not
 // "active", at most 1,000 of them, revoked lines first, then expired,
-// expiring, increased, extended and granted ones; excelize holds every
-// note in memory and each one added costs more than the last. Every other
-// sheet (discrepancies, rejected rows, files) is streamed too.
+// expiring, waitlisted, increased, extended and granted ones; excelize
+// holds every note in memory and each one added costs more than the last.
+// Every other sheet (discrepancies, rejected rows, files) is streamed too.
+//
+// Waitlisted resellers follow the lines on the Lines sheet, with a status
+// word and a colour of their own, the amount they claim and the end date
+// they would get; two columns, only when there are some, give their rank
+// (program-wide) and the date they joined the waitlist.
 func WriteWholesaler(w io.Writer, b WholesalerBook) error {
+	for i, e := range b.Waitlist {
+		if e.Wholesaler != b.Wholesaler.ID {
+			return fmt.Errorf("write workbook of wholesaler %s: waitlist entry %d belongs to %q: a workbook shows only its wholesaler's data",
+				b.Wholesaler.ID, i, e.Wholesaler)
+		}
+	}
 	l := language(b.Wholesaler.Language)
 	f, z, err := newFile(b.AsOf, b.Wholesaler.Name+" "+b.AsOf.String(), b.TmpDir)
 	if err != nil {
 		return err
 	}
 	defer z.cleanup()
-	ww := &wholesalerWriter{f: f, b: b, l: l, programs: programNames(b.Programs)}
+	ww := &wholesalerWriter{f: f, b: b, l: l, programs: programNames(b.Programs), wait: waitOrder(b.Waitlist, b.Programs)}
 	if err := ww.write(); err != nil {
 		return fmt.Errorf("write workbook of wholesaler %s: %w", b.Wholesaler.ID, err)
 	}
@@ -64,8 +81,9 @@ type wholesalerWriter struct {
 	l        lang
 	st       *styles
 	programs map[string]string
-	names    map[string]string   // reseller id → name, from the accounts sheets
-	decided  map[string]decision // reseller id → decision columns, made once for every accounts sheet
+	wait     []reconcile.WaitEntry // b.Waitlist by program (configured order), then rank
+	names    map[string]string     // reseller id → name, from the accounts sheets
+	decided  map[string]decision   // reseller id → decision columns, made once for every accounts sheet
 }
 
 func programNames(ps []Program) map[string]string {
@@ -123,6 +141,9 @@ func (ww *wholesalerWriter) write() error {
 	for _, d := range ww.b.Discrepancies {
 		shown[d.ResellerID] = true
 	}
+	for _, e := range ww.wait {
+		shown[e.ResellerID] = true
+	}
 	for _, a := range ww.b.Accounts {
 		for r := range a.rows() {
 			if r.ResellerID != "" && r.ResellerName != "" && shown[r.ResellerID] {
@@ -166,19 +187,68 @@ func (ww *wholesalerWriter) note(ln reconcile.ReportLine) string {
 	return word + " — " + ln.Reason
 }
 
+// waitNote is the note of a waitlisted row: the status word, then
+// waitDetail.
+func (ww *wholesalerWriter) waitNote(e reconcile.WaitEntry) string {
+	return ww.l.status[waitlisted] + " — " + ww.waitDetail(e)
+}
+
+// waitDetail says a waitlisted claim's rank and since, even when the
+// engine gave no reason, then the reason.
+func (ww *wholesalerWriter) waitDetail(e reconcile.WaitEntry) string {
+	txt := fmt.Sprintf(ww.l.waitNote, e.Rank, e.Since.Format(ww.l.code))
+	if e.Reason != "" {
+		txt += " — " + e.Reason
+	}
+	return txt
+}
+
+// waitOrder returns the entries by program, in the configured order
+// (unknown ids after, by id), then by rank: a copy, the caller's slice is
+// not reordered.
+func waitOrder(entries []reconcile.WaitEntry, programs []Program) []reconcile.WaitEntry {
+	out := slices.Clone(entries)
+	slices.SortStableFunc(out, func(a, b reconcile.WaitEntry) int {
+		return cmp.Or(cmp.Compare(programRank(programs, a.Program), programRank(programs, b.Program)),
+			cmp.Compare(a.Program, b.Program), cmp.Compare(a.Rank, b.Rank))
+	})
+	return out
+}
+
 func (ww *wholesalerWriter) writeLines() error {
-	f, l, st, lines := ww.f, ww.l, ww.st, ww.b.Lines
+	f, l, st, lines, wait := ww.f, ww.l, ww.st, ww.b.Lines, ww.wait
 	sheet := l.lines
-	if len(lines) == 0 {
+	if len(lines)+len(wait) == 0 {
 		return writeNone(f, sheet, l.noLines, st)
 	}
-	if err := prepareStream(f, sheet, 1, len(l.lineHeader), len(lines)+1); err != nil {
+	// The waitlist columns (rank, since) go before the reason, which
+	// stays last and wide; a sheet without waitlisted resellers keeps its
+	// eight columns.
+	head := l.lineHeader
+	widths := []float64{16, 32, 26, 16, 13, 17, 13, 90}
+	if len(wait) > 0 {
+		head = slices.Concat(l.lineHeader[:7], l.waitHeader, l.lineHeader[7:])
+		widths = []float64{16, 32, 26, 16, 13, 17, 19, 11, 13, 90}
+	}
+	ncol := len(head)
+	if err := prepareStream(f, sheet, 1, ncol, len(lines)+len(wait)+1); err != nil {
 		return err
 	}
 	// Notes go in before the stream starts: excelize cannot add them to a
 	// streamed sheet afterwards.
-	for _, i := range noteRows(lines) {
-		txt := ww.note(lines[i])
+	statusAt := func(i int) reconcile.LineStatus {
+		if i < len(lines) {
+			return displayStatus(lines[i])
+		}
+		return waitlisted
+	}
+	for _, i := range noteRowsOf(len(lines)+len(wait), statusAt) {
+		var txt string
+		if i < len(lines) {
+			txt = ww.note(lines[i])
+		} else {
+			txt = ww.waitNote(wait[i-len(lines)])
+		}
 		if txt == "" {
 			continue
 		}
@@ -195,14 +265,16 @@ func (ww *wholesalerWriter) writeLines() error {
 	if err := freezeHeader(sw, 1); err != nil {
 		return err
 	}
-	if err := setWidths(sw, 16, 32, 26, 16, 13, 17, 13, 90); err != nil {
+	if err := setWidths(sw, widths...); err != nil {
 		return err
 	}
-	if err := sw.SetRow("A1", headerCells(st, l.lineHeader)); err != nil {
+	if err := sw.SetRow("A1", headerCells(st, head), headerHeight(head, widths)...); err != nil {
 		return err
 	}
-	row := make([]any, 8)
+	row := make([]any, ncol)
+	reason := ncol - 1
 	for i, ln := range lines {
+		clear(row)
 		s := st.status[displayStatus(ln)]
 		row[0] = cell(s[kText], text(ln.ResellerID))
 		row[1] = cell(s[kText], text(ww.names[ln.ResellerID]))
@@ -211,8 +283,28 @@ func (ww *wholesalerWriter) writeLines() error {
 		row[4] = cell(s[kDate], serial(ln.ValidFrom))
 		row[5] = cell(s[kDate], serial(ln.ValidUntil))
 		row[6] = cell(s[kText], l.status[displayStatus(ln)])
-		row[7] = cell(s[kText], text(ln.Reason))
+		if len(wait) > 0 {
+			row[7] = cell(s[kInt], nil)
+			row[8] = cell(s[kDate], nil)
+		}
+		row[reason] = cell(s[kText], text(ln.Reason))
 		if err := sw.SetRow(fmt.Sprintf("A%d", i+2), row); err != nil {
+			return err
+		}
+	}
+	s := st.status[waitlisted]
+	for i, e := range wait {
+		row[0] = cell(s[kText], text(e.ResellerID))
+		row[1] = cell(s[kText], text(ww.names[e.ResellerID]))
+		row[2] = cell(s[kText], text(ww.program(e.Program)))
+		row[3] = cell(s[kAmount], amount(e.AmountCents))
+		row[4] = cell(s[kDate], nil) // not valid yet
+		row[5] = cell(s[kDate], serial(e.ValidUntil))
+		row[6] = cell(s[kText], l.status[waitlisted])
+		row[7] = cell(s[kInt], e.Rank)
+		row[8] = cell(s[kDate], serial(e.Since))
+		row[9] = cell(s[kText], text(e.Reason))
+		if err := sw.SetRow(fmt.Sprintf("A%d", len(lines)+i+2), row); err != nil {
 			return err
 		}
 	}
@@ -227,18 +319,23 @@ const maxNotes = 1000
 // notePriority ranks the statuses whose lines get a note on a large sheet,
 // most urgent first; an active line (absent) gets none.
 var notePriority = map[reconcile.LineStatus]int{
-	reconcile.Withdrawn: 0, reconcile.Ended: 1, reconcile.Expiring: 2,
-	reconcile.Increased: 3, reconcile.Extended: 4, reconcile.Granted: 5,
+	reconcile.Withdrawn: 0, reconcile.Ended: 1, reconcile.Expiring: 2, waitlisted: 3,
+	reconcile.Increased: 4, reconcile.Extended: 5, reconcile.Granted: 6,
 }
 
 // noteRows returns, in ascending order, the indexes of the lines that get
 // a note on their status cell. Up to largeSheet lines, every line; above,
 // at most maxNotes lines whose status is not "active", by notePriority
-// (revoked, expired, expiring, increased, extended, granted), in sheet
-// order within a status.
+// (revoked, expired, expiring, waitlisted, increased, extended, granted),
+// in sheet order within a status.
 func noteRows(lines []reconcile.ReportLine) []int {
-	if len(lines) <= largeSheet {
-		out := make([]int, len(lines))
+	return noteRowsOf(len(lines), func(i int) reconcile.LineStatus { return displayStatus(lines[i]) })
+}
+
+// noteRowsOf is noteRows over n rows whose displayed status is status(i).
+func noteRowsOf(n int, status func(i int) reconcile.LineStatus) []int {
+	if n <= largeSheet {
+		out := make([]int, n)
 		for i := range out {
 			out[i] = i
 		}
@@ -247,8 +344,8 @@ func noteRows(lines []reconcile.ReportLine) []int {
 	// One bucket per priority, none longer than the cap: a million lines
 	// cost no more than a few thousand indexes.
 	buckets := make([][]int, len(notePriority))
-	for i, ln := range lines {
-		p, ok := notePriority[displayStatus(ln)]
+	for i := range n {
+		p, ok := notePriority[status(i)]
 		if ok && len(buckets[p]) < maxNotes {
 			buckets[p] = append(buckets[p], i)
 		}
@@ -270,13 +367,21 @@ type decision struct {
 	hasAmount             bool
 }
 
-// decisions folds each reseller's lines into the decision columns. With
-// several lines (several programs), names and words are joined and the
-// amount is the sum of the lines still in force.
+// decisions folds each reseller's lines and waitlist entries into the
+// decision columns. With several (several programs), names and words are
+// joined and the amount is the sum of the lines still in force; a
+// waitlisted claim shows its amount only alone, and its reason says its
+// rank.
 func (ww *wholesalerWriter) decisions() map[string]decision {
 	by := map[string][]reconcile.ReportLine{}
 	for _, ln := range ww.b.Lines {
 		by[ln.ResellerID] = append(by[ln.ResellerID], ln)
+	}
+	for _, e := range ww.wait {
+		by[e.ResellerID] = append(by[e.ResellerID], reconcile.ReportLine{
+			Wholesaler: e.Wholesaler, Program: e.Program, ResellerID: e.ResellerID, AmountCents: e.AmountCents,
+			ValidUntil: e.ValidUntil, Status: waitlisted, Reason: ww.waitDetail(e),
+		})
 	}
 	out := make(map[string]decision, len(by))
 	for id, ls := range by {
@@ -560,7 +665,7 @@ func streamTable(f *excelize.File, sheet string, st *styles, head []string, widt
 	if err := setWidths(sw, widths...); err != nil {
 		return err
 	}
-	if err := sw.SetRow("A1", headerCells(st, head)); err != nil {
+	if err := sw.SetRow("A1", headerCells(st, head), headerHeight(head, widths)...); err != nil {
 		return err
 	}
 	row := make([]any, len(head))
@@ -572,6 +677,18 @@ func streamTable(f *excelize.File, sheet string, st *styles, head []string, widt
 		}
 	}
 	return sw.Flush()
+}
+
+// headerHeight gives a header row the height of two lines when one of its
+// titles is wider than its column (the header style wraps text): the
+// default height would cut the second line off.
+func headerHeight(head []string, widths []float64) []excelize.RowOpts {
+	for i, h := range head {
+		if i < len(widths) && float64(utf8.RuneCountInString(h)) > widths[i] {
+			return []excelize.RowOpts{{Height: 30}}
+		}
+	}
+	return nil
 }
 
 // setRow writes styled cells on a normal sheet. Strings go through
