@@ -39,7 +39,7 @@ type waitItem struct {
 	WaitEntry
 	// rank is the entry's rank at the start of the run; 0 for an entry
 	// that joined in it.
-	rank int
+	rank                  int
 	loaded, changed, left bool
 	// why, when set, says why the entry was not examined or not granted
 	// for a reason other than room; else the room is the reason.
