@@ -168,9 +168,9 @@ type sheetReader struct {
 	// or t="n"), not as text: layout.NumberCells.
 	numbers uint64
 	v       []byte
-	is        []byte
-	ref       []byte
-	rt        richText
+	is      []byte
+	ref     []byte
+	rt      richText
 }
 
 // run reads the sheet to its end, handing every row to emit: empty rows
