@@ -60,6 +60,20 @@ type Reseller struct {
 	Wholesaler, ID, SIREN, Name string
 }
 
+// CompareResellers orders resellers by wholesaler, then id, bytewise.
+func CompareResellers(a, b Reseller) int {
+	return cmp.Or(cmp.Compare(a.Wholesaler, b.Wholesaler), cmp.Compare(a.ID, b.ID))
+}
+
+// FindReseller looks a reseller up in a list sorted by CompareResellers.
+func FindReseller(list []Reseller, wholesaler, id string) (Reseller, bool) {
+	i, ok := slices.BinarySearchFunc(list, Reseller{Wholesaler: wholesaler, ID: id}, CompareResellers)
+	if !ok {
+		return Reseller{}, false
+	}
+	return list[i], true
+}
+
 // Exposures is the vendor-wide view of spec §8.3: one entry per SIREN that
 // holds a valid line, all wholesalers and programs together, sorted by
 // SIREN, its wholesalers sorted. who gives a line's reseller; a line whose

@@ -41,6 +41,17 @@ type state struct {
 	ledgerReport []byte
 	books        map[string]book // by wholesaler id; "" is the consolidated one
 	messages     []reconcile.Message
+
+	// history is one row per committed run × program, oldest first, then
+	// this run's rows (not committed yet when the workbooks are written):
+	// the consolidated workbook's History sheet.
+	history []reconcile.ProgramRun
+	// resellers is the SIREN and name of every reseller account holding a
+	// line or a waitlist entry after the run, sorted for
+	// reconcile.FindReseller; resellersPut and resellersGone are what the
+	// commit changes in the ledger's copy; runHistory is this run's rows.
+	resellers, resellersPut, resellersGone []reconcile.Reseller
+	runHistory                             []reconcile.ProgramRun
 }
 
 // fileWork is one inbox file on its way through the run.

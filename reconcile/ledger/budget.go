@@ -1,7 +1,6 @@
 package ledger
 
 import (
-	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
@@ -60,7 +59,7 @@ func (s *Store) Waitlist(ctx context.Context) ([]reconcile.WaitEntry, error) {
 // Resellers returns the last known SIREN and name of every reseller
 // account holding a line or a waitlist entry after the last run, sorted
 // by wholesaler, then reseller id (bytewise, whatever the database's
-// collation), for FindReseller.
+// collation), for reconcile.FindReseller.
 func (s *Store) Resellers(ctx context.Context) ([]reconcile.Reseller, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT wholesaler, reseller_id, siren, name FROM resellers ORDER BY wholesaler, reseller_id`)
 	if err != nil {
@@ -84,23 +83,10 @@ func (s *Store) Resellers(ctx context.Context) ([]reconcile.Reseller, error) {
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("read resellers: %w", err)
 	}
-	if !slices.IsSortedFunc(out, compareResellers) {
-		slices.SortFunc(out, compareResellers)
+	if !slices.IsSortedFunc(out, reconcile.CompareResellers) {
+		slices.SortFunc(out, reconcile.CompareResellers)
 	}
 	return out, nil
-}
-
-func compareResellers(a, b reconcile.Reseller) int {
-	return cmp.Or(cmp.Compare(a.Wholesaler, b.Wholesaler), cmp.Compare(a.ID, b.ID))
-}
-
-// FindReseller looks a reseller up in a list sorted as Resellers returns it.
-func FindReseller(list []reconcile.Reseller, wholesaler, id string) (reconcile.Reseller, bool) {
-	i, ok := slices.BinarySearchFunc(list, reconcile.Reseller{Wholesaler: wholesaler, ID: id}, compareResellers)
-	if !ok {
-		return reconcile.Reseller{}, false
-	}
-	return list[i], true
 }
 
 // History returns one row per committed run × program (spec §8.3), oldest

@@ -198,10 +198,10 @@ func TestResellersAndHistory(t *testing.T) {
 	if err != nil || !reflect.DeepEqual(got, want) {
 		t.Errorf("resellers:\n got %+v\nwant %+v (%v)", got, want, err)
 	}
-	if r, ok := FindReseller(got, "etc", "R-1"); !ok || r.Name != "Berry Informatique SARL" {
+	if r, ok := reconcile.FindReseller(got, "etc", "R-1"); !ok || r.Name != "Berry Informatique SARL" {
 		t.Errorf("FindReseller = %+v, %v", r, ok)
 	}
-	if _, ok := FindReseller(got, "actebis", "C2"); ok {
+	if _, ok := reconcile.FindReseller(got, "actebis", "C2"); ok {
 		t.Error("a forgotten reseller was found")
 	}
 	h, err := s.History(ctx)
