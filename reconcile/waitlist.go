@@ -432,19 +432,28 @@ func (b *budget) waiting() string {
 }
 
 // overWarning is the run's warning when the valid lines already exceed a
-// limit (a budget lowered or introduced below what is granted): nothing is
-// revoked, and nothing new is granted until room frees.
-func (b *budget) overWarning() string {
-	var over []string
-	if m := b.limit.MaxTotal; m > 0 && b.used > m {
-		over = append(over, fmt.Sprintf("use %s, over max_total %s by %s", b.used, m, b.used-m))
+// limit (a budget lowered or introduced below what is granted).
+func (b *budget) overWarning() string { return BudgetWarning(b.p, b.used, b.lines) }
+
+// BudgetWarning is the warning for a budgeted program whose valid lines
+// use more than its budget allows (one introduced or lowered below what is
+// already granted): nothing is revoked, and nothing new is granted until
+// room frees. It is "" when the lines are within the budget. The sentence
+// starts with "budget: <program id>: ", for readers that translate it.
+func BudgetWarning(p *Program, used Cents, lines int) string {
+	if p.Budget == nil {
+		return ""
 	}
-	if m := b.limit.MaxBeneficiaries; m > 0 && b.lines > m {
-		over = append(over, fmt.Sprintf("number %d, over max_beneficiaries %d by %d", b.lines, m, b.lines-m))
+	var over []string
+	if m := p.Budget.MaxTotal; m > 0 && used > m {
+		over = append(over, fmt.Sprintf("use %s, over max_total %s by %s", used, m, used-m))
+	}
+	if m := p.Budget.MaxBeneficiaries; m > 0 && lines > m {
+		over = append(over, fmt.Sprintf("number %d, over max_beneficiaries %d by %d", lines, m, lines-m))
 	}
 	if len(over) == 0 {
 		return ""
 	}
-	return "budget: " + b.p.ID + ": the program's valid lines " + strings.Join(over, " and ") +
+	return "budget: " + p.ID + ": the program's valid lines " + strings.Join(over, " and ") +
 		"; nothing is revoked, and nothing new is granted until lines end and free room"
 }

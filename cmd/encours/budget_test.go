@@ -359,3 +359,83 @@ func nonNilStrings(s []string) []string {
 	}
 	return s
 }
+
+// TestCheckBudgets: check shows each budget, and warns with the figures
+// when a budget is below what the ledger's valid lines already use; it
+// only reads the ledger, and never creates one. The run then warns too,
+// and revokes nothing.
+func TestCheckBudgets(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "config.yaml")
+	os.WriteFile(cfg, []byte(seasonConfig), 0o644)
+	rules := filepath.Join(dir, "rules.yaml")
+	os.WriteFile(rules, []byte(seasonRules), 0o644)
+	check := func() string {
+		t.Helper()
+		m, stdout, stderr := newTestMain()
+		m.Now = func() time.Time { return time.Date(2009, 4, 7, 9, 0, 0, 0, time.UTC) }
+		if code := m.Run(t.Context(), []string{"check", "--config", cfg}); code != 0 {
+			t.Fatalf("check: exit %d\n%s", code, stderr)
+		}
+		return stdout.String()
+	}
+
+	out := check()
+	for _, want := range []string{
+		"until 2009-06-30; budget: 10 000,00 € in total, at most 4 beneficiaries\n",
+		"(category OEM, product containing ); budget: at most 1 beneficiary\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("check does not say %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "warning") {
+		t.Errorf("check warns without a ledger:\n%s", out)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "var")); !os.IsNotExist(err) {
+		t.Fatalf("check created data_dir: %v", err)
+	}
+
+	writeExport(t, filepath.Join(dir, "inbox", "techdata", "td.xlsx"), []acct{
+		{"T1", "Berry Informatique", s1, "Active", 3000}, {"T2", "Data Conseil", s2, "Active", 4000},
+		{"T3", "Azur Micro", s5, "Active", 2000}, {"T4", "Lyon Réseaux", s3, "Active", 1000}}, []ord{})
+	if code, stderr := cliRun(t, "run", "--config", cfg, "--as-of", "2009-04-06", "--out", filepath.Join(dir, "out", "1")); code != 0 {
+		t.Fatalf("run: exit %d\n%s", code, stderr)
+	}
+	db := filepath.Join(dir, "var", "ledger.db")
+	before, _ := os.ReadFile(db)
+	if out := check(); strings.Contains(out, "warning") {
+		t.Errorf("check warns within the budget:\n%s", out)
+	}
+
+	// The vendor lowers the budget below the 10 000 € and 4 lines granted.
+	os.WriteFile(rules, []byte(strings.Replace(seasonRules, "{max_total: 10000, max_beneficiaries: 4}", "{max_total: 8000.50, max_beneficiaries: 3}", 1)), 0o644)
+	warning := "budget: mezzanine: the program's valid lines use 10 000,00 €, over max_total 8 000,50 € by 1 999,50 € " +
+		"and number 4, over max_beneficiaries 3 by 1; nothing is revoked, and nothing new is granted until lines end and free room"
+	if out := check(); !strings.Contains(out, "warning: "+warning+"\n") {
+		t.Errorf("check does not warn %q:\n%s", warning, out)
+	}
+	if after, _ := os.ReadFile(db); !reflect.DeepEqual(before, after) {
+		t.Error("check changed the ledger")
+	}
+
+	writeExport(t, filepath.Join(dir, "inbox", "techdata", "td2.xlsx"), []acct{
+		{"T1", "Berry Informatique", s1, "Active", 3000}, {"T2", "Data Conseil", s2, "Active", 4000},
+		{"T3", "Azur Micro", s5, "Active", 2000}, {"T4", "Lyon Réseaux", s3, "Active", 1000}, {"T5", "Nouveau", nil, "Active", 100}}, []ord{})
+	out2 := filepath.Join(dir, "out", "2")
+	if code, stderr := cliRun(t, "run", "--config", cfg, "--as-of", "2009-04-13", "--out", out2); code != 0 {
+		t.Fatalf("run: exit %d\n%s", code, stderr)
+	}
+	r := readReport(t, filepath.Join(out2, "run.json"))
+	if !reflect.DeepEqual(r.Warnings, []string{warning}) {
+		t.Errorf("run warnings %q, want %q", r.Warnings, warning)
+	}
+	for _, l := range r.Lines {
+		if l.Status != reconcile.Unchanged {
+			t.Errorf("a budget below the lines changed %s: %s", l.ResellerID, l.Status)
+		}
+	}
+	if got := texts(r.Waitlist, waitText); !reflect.DeepEqual(got, []string{"techdata/mezzanine/T5 100 until 2009-06-30 rank 1 since 2009-04-13"}) {
+		t.Errorf("waitlist %q", got)
+	}
+}
