@@ -1,7 +1,8 @@
 // Package ledger keeps encours' lasting state in one SQLite file: credit
 // lines and their history, runs, processed file hashes, seen order ids,
-// the last export date of each feed, the outbox of emails and the daemon's
-// last scheduled tick. It is the only importer of the database driver.
+// the last export date of each feed, the outbox of emails, the daemon's
+// last scheduled tick, the programs' waitlists, the resellers' last known
+// SIRENs and one History row per run and program. It is the only importer of the database driver.
 package ledger
 
 import (
