@@ -22,10 +22,15 @@ type WaitEntry struct {
 	// Rank is the entry's place in its program's waitlist, from 1.
 	Rank int `json:"rank"`
 	// Since is the as-of of the run the entry joined in.
-	Since  Date   `json:"since"`
+	Since Date `json:"since"`
+	// Reason is Claim and why the entry waits, as the run leaves it.
 	Reason string `json:"reason"`
 	// Seq is the order entries joined in, across runs; Rank follows it.
 	Seq int64 `json:"-"`
+	// Claim is the reason of the line the entry claims, with its figures;
+	// what the ledger keeps, and what the line's reason starts from when
+	// the entry is granted.
+	Claim string `json:"-"`
 }
 
 // Key identifies the line slot the entry claims.

@@ -34,6 +34,9 @@ type Account struct {
 	AppliedLine Cents
 	// Row is the Excel row number (1-based) in its sheet, for annotation.
 	Row int
+	// InvalidSIREN says the sheet gave a SIREN that is not one (spec
+	// §8.3): SIREN is then empty and the run reports invalid_siren.
+	InvalidSIREN bool
 }
 
 // Order is one order line of a wholesaler's orders sheet. Several lines may
@@ -165,8 +168,12 @@ type Input struct {
 	Lines []Line
 	// Seen reports whether an order was already seen in an earlier run.
 	Seen func(OrderKey) bool
-	// Feeds holds one entry per wholesaler with processed files this run.
+	// Feeds holds one entry per wholesaler with processed files this run,
+	// in config.yaml order: the order claims on a budget are taken in.
 	Feeds []Feed
+	// Waitlist is the ledger's waitlist at the start of the run (spec
+	// §8.2), every program's; Seq gives the order within a program.
+	Waitlist []WaitEntry
 }
 
 // Outcome is what Evaluate decided.
@@ -178,4 +185,15 @@ type Outcome struct {
 	Discrepancies []Discrepancy
 	// Seen are the orders to mark seen when the run commits.
 	Seen []OrderKey
+	// Waitlist holds every waitlist entry after the run, sorted by
+	// program, then rank; WaitlistChanges is what the ledger must write
+	// to get there from Input.Waitlist.
+	Waitlist        []WaitEntry
+	WaitlistChanges WaitlistChanges
+	// Budgets is the use of each budgeted program after the run, in
+	// rules.yaml order.
+	Budgets []BudgetUse
+	// Warnings are sentences for run.json's warnings, each starting with
+	// "budget: <program id>: ".
+	Warnings []string
 }

@@ -19,17 +19,41 @@ const reasonRevoked = "reseller terminated at the wholesaler; line revoked"
 // Evaluate applies the programs to one run's feeds, in the order of spec
 // §3.5, and returns the lines as they stand, the discrepancies, and the
 // orders to mark seen. It never mutates in.
+//
+// With budgets (spec §8) the order is: expiry, then the revocations of
+// every delivering wholesaler (they free room), then each budgeted
+// program's waitlist by rank, then this run's claims, wholesalers in the
+// order of in.Feeds (config.yaml's order), programs in rules.yaml order.
 func Evaluate(in Input) Outcome {
 	e := newEvaluation(in)
 	e.expire()
 	e.buildIndex()
+	statuses := make([]map[string]Status, len(in.Feeds))
 	for i := range in.Feeds {
-		e.apply(&in.Feeds[i])
+		statuses[i] = feedStatuses(&in.Feeds[i])
+		e.revoke(in.Feeds[i].Wholesaler, statuses[i])
+	}
+	e.startBudgets(statuses)
+	for i := range in.Feeds {
+		e.apply(&in.Feeds[i], statuses[i])
 	}
 	for i := range in.Feeds {
 		e.reconcile(&in.Feeds[i])
 	}
 	return e.outcome()
+}
+
+// feedStatuses is each reseller's latest status in a feed: its Statuses,
+// or, when the caller left them out, its accounts' own.
+func feedStatuses(f *Feed) map[string]Status {
+	if f.Statuses != nil {
+		return f.Statuses
+	}
+	statuses := make(map[string]Status, len(f.Accounts))
+	for _, a := range f.Accounts {
+		statuses[a.ResellerID] = a.Status
+	}
+	return statuses
 }
 
 // evaluation is the working state of one Evaluate call. lines starts as a
@@ -45,6 +69,11 @@ type evaluation struct {
 	index map[slot]map[string]int
 	disc  []Discrepancy
 	seen  []OrderKey
+	// budgets holds the programs that have a budget or a waitlist, by id.
+	budgets  map[string]*budget
+	waitKept []WaitEntry // entries of programs this run does not know
+	nextSeq  int64
+	warnings []string
 }
 
 type slot struct{ wholesaler, program string }
@@ -114,17 +143,8 @@ func (e *evaluation) grant(l Line) {
 	e.put(len(e.lines) - 1)
 }
 
-// apply is step 2 for one wholesaler.
-func (e *evaluation) apply(f *Feed) {
-	statuses := f.Statuses
-	if statuses == nil {
-		statuses = make(map[string]Status, len(f.Accounts))
-		for _, a := range f.Accounts {
-			statuses[a.ResellerID] = a.Status
-		}
-	}
-	e.revoke(f.Wholesaler, statuses)
-
+// apply is step 2 for one wholesaler, after the revocations.
+func (e *evaluation) apply(f *Feed, statuses map[string]Status) {
 	var orders *orderGroups
 	for i := range e.in.Programs {
 		p := &e.in.Programs[i]
@@ -180,6 +200,7 @@ func (e *evaluation) creditTopUp(f *Feed, p *Program, statuses map[string]Status
 	if step <= 0 {
 		step = defaultRoundUpTo
 	}
+	b := e.budgets[p.ID] // nil without a budget: every claim fits
 	for i := range f.Accounts {
 		a := &f.Accounts[i]
 		if statusOf(statuses, a.ResellerID, a.Status) != Active {
@@ -196,7 +217,7 @@ func (e *evaluation) creditTopUp(f *Feed, p *Program, statuses map[string]Status
 		}
 		j, ok := e.valid(f.Wholesaler, p.ID, a.ResellerID)
 		if !ok {
-			e.grant(Line{
+			e.claim(b, Line{
 				Wholesaler: f.Wholesaler, Program: p.ID, ResellerID: a.ResellerID,
 				Amount: need, ValidFrom: asOf, ValidUntil: p.Until,
 				Reason: topUpReason(a, shortfall, need, capped),
@@ -208,11 +229,26 @@ func (e *evaluation) creditTopUp(f *Feed, p *Program, statuses map[string]Status
 			continue // never reduced, and nothing to say
 		}
 		reason := topUpReason(a, shortfall, need, capped)
-		if j < e.fresh {
+		raised := need
+		if left, short := b.room(need - l.Amount); short {
+			// Spec §8.1: an increase goes as far as the budget allows.
+			raised = l.Amount + left
+			if left == 0 {
+				l.Reason = reason + "; not raised from " + l.Amount.String() + " to " + need.String() +
+					": capped by the program budget, which had 0,00 € left"
+				continue
+			}
+			reason += "; line raised from " + l.Amount.String() + " to " + raised.String() + " instead of " +
+				need.String() + ": capped by the program budget, which had " + left.String() + " left"
+			if j < e.fresh {
+				l.Status = Increased
+			}
+		} else if j < e.fresh {
 			reason += "; line raised from " + l.Amount.String() + " to " + need.String()
 			l.Status = Increased
 		}
-		l.Amount = need
+		b.use(raised-l.Amount, 0)
+		l.Amount = raised
 		l.Reason = reason
 	}
 }
@@ -294,6 +330,7 @@ func (e *evaluation) orderTriggered(f *Feed, p *Program, statuses map[string]Sta
 	for i, s := range p.Trigger.ProductContains {
 		products[i] = strings.ToLower(strings.TrimSpace(s))
 	}
+	b := e.budgets[p.ID]
 	for _, g := range og.groups {
 		if g.date > asOf || (!p.From.IsZero() && g.date < p.From) || (!p.Until.IsZero() && g.date > p.Until) {
 			continue
@@ -327,7 +364,7 @@ func (e *evaluation) orderTriggered(f *Feed, p *Program, statuses map[string]Sta
 			g.id, g.date, sum, triggerWords(p.Trigger), p.Trigger.MinOrderAmount, p.Amount, months(p.DurationMonths))
 		j, ok := e.valid(f.Wholesaler, p.ID, g.reseller)
 		if !ok {
-			e.grant(Line{
+			e.claim(b, Line{
 				Wholesaler: f.Wholesaler, Program: p.ID, ResellerID: g.reseller,
 				Amount: p.Amount, ValidFrom: g.date, ValidUntil: until, Reason: reason,
 			})
@@ -449,6 +486,9 @@ func (e *evaluation) reconcile(f *Feed) {
 	}
 	for i := range f.Accounts {
 		a := &f.Accounts[i]
+		if a.InvalidSIREN {
+			e.disc = append(e.disc, Discrepancy{Wholesaler: f.Wholesaler, Kind: InvalidSIREN, ResellerID: a.ResellerID})
+		}
 		sum := sums[a.ResellerID]
 		if f.AppliedLineMapped && a.AppliedLine != sum {
 			kind := UnderApplied
@@ -496,11 +536,13 @@ func (e *evaluation) outcome() Outcome {
 	})
 	seen := slices.Compact(e.seen)
 
-	return Outcome{
+	out := Outcome{
 		Lines:         nonNil(e.lines),
 		Discrepancies: nonNil(disc),
 		Seen:          nonNil(seen),
 	}
+	e.finishBudgets(&out)
+	return out
 }
 
 // compareLines orders by wholesaler, program, reseller; in one slot the

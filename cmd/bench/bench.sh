@@ -5,6 +5,7 @@
 #
 #   cmd/bench/bench.sh [WORKDIR]          # both sizes
 #   SIZES="100000" cmd/bench/bench.sh     # only the 100k case
+#   BUDGET=1 cmd/bench/bench.sh [WORKDIR] # program budgets instead, see below
 #
 # Wall time and peak RSS come from /usr/bin/time -v (apt-get install time).
 set -euo pipefail
@@ -84,6 +85,44 @@ PY=
 for p in python3 /usr/bin/python3; do
   if "$p" -c 'import openpyxl' 2>/dev/null; then HAVE_OPENPYXL=1; PY=$p; break; fi
 done
+
+# BUDGET=1: a full sheet (1,048,572 accounts under a title block and a
+# header) where every active account is over its insured limit, run once
+# without a budget and once under a budget of max_beneficiaries
+# BUDGET_PLACES (default 500,000: half the claims are waitlisted); then, on
+# each data_dir, the next week's run without a new export, which loads the
+# waitlist from the ledger and examines every entry (the round trip).
+if [ "${BUDGET:-0}" = 1 ]; then
+  n=${BUDGET_ROWS:-1048572}
+  places=${BUDGET_PLACES:-500000}
+  in="$W/gen/export-$n-short.xlsx"
+  if [ ! -s "$in" ]; then
+    "$W/bin/encours" gen --config "$W/config.yaml" --wholesaler big --rows "$n" --orders "$ORDERS_1M" --short 98 --as-of $ASOF --seed 7 --out "$in"
+  fi
+  echo "== budget: $n accounts rows, 98% of them short, + $ORDERS_1M order rows ($(du -h "$in" | cut -f1)); max_beneficiaries $places"
+  sed "s/max_amount: 5000, round_up_to: 100}/max_amount: 5000, round_up_to: 100, budget: {max_beneficiaries: $places}}/" \
+    "$W/rules.yaml" > "$W/rules-budget.yaml"
+  grep -q "budget:" "$W/rules-budget.yaml" || { echo "bench: could not add the budget to rules.yaml" >&2; exit 1; }
+  declare -A BW BR
+  for mode in none budget; do
+    run="$W/run-budget-$mode"; rm -rf "$run"; mkdir -p "$run/inbox/big"; config "$run"
+    [ $mode = budget ] && sed -i "s#^rules: .*#rules: $W/rules-budget.yaml#" "$run/config.yaml"
+    cp "$in" "$run/inbox/big/"; touch -d '2 hours ago' "$run/inbox/big/$(basename "$in")"
+    read -r w r < <(measure "$W/budget-$mode" "$W/bin/encours" run --config "$run/config.yaml" --as-of $ASOF --out "$run/out1")
+    BW[$mode]=$w; BR[$mode]=$r
+    printf '  %-34s %8.2f s %8d MiB\n' "run, $mode" "$w" $((r/1024))
+    read -r w r < <(measure "$W/budget-$mode-next" "$W/bin/encours" run --config "$run/config.yaml" --as-of 2009-05-11 --out "$run/out2")
+    BW[$mode-next]=$w; BR[$mode-next]=$r
+    printf '  %-34s %8.2f s %8d MiB\n' "next week, no export, $mode" "$w" $((r/1024))
+    grep -o '"waitlist": \[' "$run/out1/run.json" >/dev/null || { echo "bench: run.json has no waitlist" >&2; exit 1; }
+  done
+  waiting=$(grep -c '"since":' "$W/run-budget-budget/out2/run.json" || true)
+  echo "  waitlist entries after the budget run: $waiting"
+  awk -v a="${BW[budget]}" -v b="${BW[none]}" 'BEGIN { printf "  budget / no budget wall: %.2fx (target <= 1.15x)\n", a/b }'
+  awk -v a="${BW[budget-next]}" -v b="${BW[none-next]}" 'BEGIN { printf "  next week, budget / no budget wall: %.2fx\n", a/b }'
+  uptime
+  exit 0
+fi
 
 declare -A WALL RSS
 for n in $SIZES; do

@@ -2,18 +2,22 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/encours/encours/reconcile"
+	"github.com/encours/encours/reconcile/ledger"
 )
 
 // cmdCheck is `encours check --config FILE`: validates the config and the
 // rules, prints the programs and the next run times.
-func (m *Main) cmdCheck(_ context.Context, args []string) error {
+func (m *Main) cmdCheck(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("check", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	cfgPath := fs.String("config", "", "config.yaml")
@@ -59,6 +63,10 @@ func (m *Main) cmdCheck(_ context.Context, args []string) error {
 	}
 	tw.Flush()
 
+	for _, w := range budgetWarnings(ctx, cfg.DataDir, cfg.Programs, reconcile.DateIn(m.Now().In(cfg.Location))) {
+		fmt.Fprintf(out, "warning: %s\n", w)
+	}
+
 	fmt.Fprintf(out, "\nschedule %q; next runs (%s):\n", cfg.Schedule, cfg.Timezone)
 	t := m.Now().In(cfg.Location)
 	for range 3 {
@@ -68,8 +76,82 @@ func (m *Main) cmdCheck(_ context.Context, args []string) error {
 	return nil
 }
 
+// budgetWarnings compares each budget with the lines the ledger holds
+// valid on today (those that expire before it would free their room at
+// the next run). The ledger is only read: check never creates data_dir
+// nor a ledger, and says nothing when there is none yet.
+func budgetWarnings(ctx context.Context, dataDir string, programs []reconcile.Program, today reconcile.Date) []string {
+	budgeted := false
+	for _, p := range programs {
+		budgeted = budgeted || p.Budget != nil
+	}
+	if !budgeted {
+		return nil
+	}
+	store, err := ledger.OpenReadOnly(ctx, filepath.Join(dataDir, "ledger.db"))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return []string{fmt.Sprintf("cannot read the ledger to compare the budgets with the lines granted: %v", err)}
+	}
+	defer store.Close()
+	lines, err := store.ValidLines(ctx)
+	if err != nil {
+		return []string{fmt.Sprintf("cannot read the ledger to compare the budgets with the lines granted: %v", err)}
+	}
+	type use struct {
+		used  reconcile.Cents
+		lines int
+	}
+	uses := map[string]*use{}
+	for _, l := range lines {
+		if l.ValidUntil < today {
+			continue
+		}
+		u := uses[l.Program]
+		if u == nil {
+			u = &use{}
+			uses[l.Program] = u
+		}
+		u.used += l.Amount
+		u.lines++
+	}
+	var out []string
+	for i := range programs {
+		if u := uses[programs[i].ID]; u != nil {
+			if w := reconcile.BudgetWarning(&programs[i], u.used, u.lines); w != "" {
+				out = append(out, w)
+			}
+		}
+	}
+	return out
+}
+
 // terms says a program's parameters in one line.
 func terms(p reconcile.Program) string {
+	return kindTerms(p) + budgetTerms(p.Budget)
+}
+
+// budgetTerms says a program's budget, if it has one.
+func budgetTerms(b *reconcile.Budget) string {
+	if b == nil {
+		return ""
+	}
+	var parts []string
+	if b.MaxTotal > 0 {
+		parts = append(parts, b.MaxTotal.String()+" in total")
+	}
+	switch {
+	case b.MaxBeneficiaries == 1:
+		parts = append(parts, "at most 1 beneficiary")
+	case b.MaxBeneficiaries > 1:
+		parts = append(parts, fmt.Sprintf("at most %d beneficiaries", b.MaxBeneficiaries))
+	}
+	return "; budget: " + strings.Join(parts, ", ")
+}
+
+func kindTerms(p reconcile.Program) string {
 	switch p.Kind {
 	case reconcile.CreditTopUp:
 		return fmt.Sprintf("%s: up to %s, rounded up to %s, from %s until %s",

@@ -37,6 +37,7 @@ func (m *Main) cmdGen(_ context.Context, args []string) error {
 	out := fs.String("out", "", "the .xlsx to write")
 	seed := fs.Uint64("seed", 1, "random seed: the same seed gives the same rows")
 	asOfText := fs.String("as-of", "", "orders are dated in the 90 days up to this date (default today)")
+	short := fs.Int("short", 10, "percent of accounts over their insured limit (at most 98: 2% are terminated)")
 	if err := fs.Parse(args); err != nil {
 		return usagef("gen: %v", err)
 	}
@@ -62,6 +63,10 @@ func (m *Main) cmdGen(_ context.Context, args []string) error {
 	if *rows < 1 || *rows > excelMaxRows-g.titleRows()-1 {
 		return usagef("gen: --rows must be between 1 and %d", excelMaxRows-g.titleRows()-1)
 	}
+	if *short < 0 || *short > 98 {
+		return usagef("gen: --short must be between 0 and 98 (percent)")
+	}
+	g.short = *short
 	if *orders < 0 || *orders > excelMaxRows-1 {
 		return usagef("gen: --orders must be between 0 and %d", excelMaxRows-1)
 	}
@@ -91,6 +96,7 @@ type generator struct {
 	stamp  int // style id of date-times
 	ids    []string
 	active []int // indexes into ids of active resellers
+	short  int   // percent of accounts over their insured limit
 }
 
 // titleRows is the title block above the accounts header.
@@ -254,7 +260,7 @@ func (g *generator) accounts(f *excelize.File, sheet string, n int) error {
 		switch x := r.IntN(100); {
 		case x < 2:
 			status = terminated
-		case x < 12: // over the insured limit
+		case x < 2+g.short: // over the insured limit
 			out = limit + int64(r.IntN(800_000)) + 1
 		}
 		if status != terminated {
@@ -276,7 +282,7 @@ func (g *generator) accounts(f *excelize.File, sheet string, n int) error {
 			case "outstanding":
 				row[k] = g.money(out, i+1)
 			case "siren":
-				row[k] = strconv.Itoa(300_000_000 + r.IntN(600_000_000))
+				row[k] = sirenOf(300_000_000+r.IntN(600_000_000), i)
 			case "applied_line":
 				if r.IntN(20) == 0 {
 					row[k] = g.money(int64(r.IntN(50))*10_000, i)
@@ -304,6 +310,20 @@ func (g *generator) accounts(f *excelize.File, sheet string, n int) error {
 		}
 	}
 	return sw.Flush()
+}
+
+// sirenOf turns a 9-digit draw into a SIREN with a valid Luhn key (its
+// last digit replaced), except for one row in 500, whose key is wrong, as
+// a typing slip leaves it.
+func sirenOf(draw, i int) string {
+	s := []byte(strconv.Itoa(draw))
+	for k := byte('0'); k <= '9'; k++ {
+		s[len(s)-1] = k
+		if ok := reconcile.Luhn(string(s)); ok != (i%500 == 250) {
+			break
+		}
+	}
+	return string(s)
 }
 
 var products = []struct{ name, category string }{

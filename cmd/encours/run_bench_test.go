@@ -64,8 +64,12 @@ func benchSetup(tb testing.TB, dir string, rows, orders int) (string, string) {
 	}
 	export := filepath.Join(dir, "export.xlsx")
 	m, _, errb := newTestMain()
-	if code := m.Run(context.Background(), []string{"gen", "--config", cfg, "--wholesaler", "big",
-		"--rows", strconv.Itoa(rows), "--orders", strconv.Itoa(orders), "--as-of", "2009-05-04", "--seed", "7", "--out", export}); code != 0 {
+	args := []string{"gen", "--config", cfg, "--wholesaler", "big",
+		"--rows", strconv.Itoa(rows), "--orders", strconv.Itoa(orders), "--as-of", "2009-05-04", "--seed", "7", "--out", export}
+	if short := os.Getenv("BENCH_SHORT"); short != "" {
+		args = append(args, "--short", short) // percent of accounts over their limit
+	}
+	if code := m.Run(context.Background(), args); code != 0 {
 		tb.Fatalf("gen: exit %d: %s", code, errb)
 	}
 	return cfg, export
@@ -105,7 +109,8 @@ func runBench(tb testing.TB, dir, export string) {
 
 // BenchmarkRun is the whole run (read, evaluate, ledger, workbooks, mail)
 // on a generated export; BENCH_ROWS sets its size (default 100,000 rows
-// and a tenth as many orders). Profile it with -cpuprofile / -memprofile.
+// and a tenth as many orders), BENCH_SHORT the percent of accounts over
+// their limit (default 10). Profile it with -cpuprofile / -memprofile.
 func BenchmarkRun(b *testing.B) {
 	rows := 100_000
 	if s := os.Getenv("BENCH_ROWS"); s != "" {

@@ -33,6 +33,10 @@ func (st *state) evaluate(ctx context.Context) error {
 			seen[reconcile.OrderKey{Wholesaler: f.Wholesaler, OrderID: id}] = true
 		}
 	}
+	waitlist, known, err := st.loadBudgets(ctx)
+	if err != nil {
+		return err
+	}
 	st.progressf("evaluating programs", 0, 1)
 	st.outcome = reconcile.Evaluate(reconcile.Input{
 		AsOf:               st.asOf,
@@ -42,7 +46,10 @@ func (st *state) evaluate(ctx context.Context) error {
 		Lines:              lines,
 		Seen:               func(k reconcile.OrderKey) bool { return seen[k] },
 		Feeds:              st.feeds,
+		Waitlist:           waitlist,
 	})
+	st.warnings = append(st.warnings, st.outcome.Warnings...)
+	st.identify(known)
 	if err := st.staleFeeds(ctx); err != nil {
 		return err
 	}
@@ -61,6 +68,9 @@ func (st *state) evaluate(ctx context.Context) error {
 		RejectedRows:  nonNil(st.rejected),
 		Mail:          []reconcile.MailResult{},
 		Warnings:      nonNil(st.warnings),
+		Budgets:       st.outcome.Budgets,
+		Waitlist:      st.outcome.Waitlist,
+		Resellers:     st.exposures(),
 	}
 	st.names = map[string]map[string]string{}
 	for _, w := range st.cfg.Wholesalers {

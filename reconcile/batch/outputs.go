@@ -288,6 +288,10 @@ func (st *state) commit(ctx context.Context, start, end, scheduled time.Time) er
 		Lines:  st.outcome.Lines,
 		Seen:   st.outcome.Seen,
 		Outbox: st.messages,
+		// Spec §8: what the run changed in the waitlist and the resellers'
+		// SIRENs, and its History rows.
+		Waitlist: st.outcome.WaitlistChanges, Resellers: st.resellersPut, ResellersGone: st.resellersGone,
+		History: st.runHistory,
 	}
 	for _, fw := range st.files {
 		switch fw.result.Status {

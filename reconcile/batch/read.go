@@ -36,14 +36,22 @@ type state struct {
 
 	outcome reconcile.Outcome
 	report  *reconcile.Report
-	// history is every committed run × program, oldest first, plus this
-	// run's rows: the consolidated workbook's History sheet.
-	history []reconcile.ProgramRun
 	names   map[string]map[string]string // by wholesaler: reseller id → name, for the mail
 	// ledgerReport is the report as committed: compact, gzip-compressed.
 	ledgerReport []byte
 	books        map[string]book // by wholesaler id; "" is the consolidated one
 	messages     []reconcile.Message
+
+	// history is one row per committed run × program, oldest first, then
+	// this run's rows (not committed yet when the workbooks are written):
+	// the consolidated workbook's History sheet.
+	history []reconcile.ProgramRun
+	// resellers is the SIREN and name of every reseller account holding a
+	// line or a waitlist entry after the run, sorted for
+	// reconcile.FindReseller; resellersPut and resellersGone are what the
+	// commit changes in the ledger's copy; runHistory is this run's rows.
+	resellers, resellersPut, resellersGone []reconcile.Reseller
+	runHistory                             []reconcile.ProgramRun
 }
 
 // fileWork is one inbox file on its way through the run.

@@ -14,11 +14,12 @@ import (
 var (
 	commonKeys = []string{"id", "name", "kind", "wholesalers"}
 	kindKeys   = map[reconcile.Kind][]string{
-		reconcile.CreditTopUp:        {"from", "until", "max_amount", "round_up_to"},
-		reconcile.OrderTriggeredLine: {"amount", "duration_months", "trigger", "from", "until"},
+		reconcile.CreditTopUp:        {"from", "until", "max_amount", "round_up_to", "budget"},
+		reconcile.OrderTriggeredLine: {"amount", "duration_months", "trigger", "from", "until", "budget"},
 		reconcile.FinancingSLA:       {"payment_values", "max_hours"},
 	}
 	triggerKeys = []string{"category", "product_contains", "min_order_amount"}
+	budgetKeys  = []string{"max_total", "max_beneficiaries"}
 )
 
 // Program defaults (spec §3).
@@ -148,6 +149,7 @@ func (r *reader) program(n *yaml.Node, p string, ids []string) (reconcile.Progra
 		if f.has("round_up_to") {
 			prog.RoundUpTo = r.amount(f, p, "round_up_to", n, true, true)
 		}
+		prog.Budget = r.budget(f, p)
 	case reconcile.OrderTriggeredLine:
 		prog.Amount = r.amount(f, p, "amount", n, true, true)
 		if dn := f.get("duration_months"); dn == nil {
@@ -163,6 +165,7 @@ func (r *reader) program(n *yaml.Node, p string, ids []string) (reconcile.Progra
 		prog.From = r.date(f, p, "from", n, false)
 		prog.Until = r.date(f, p, "until", n, false)
 		r.window(f, p, prog)
+		prog.Budget = r.budget(f, p)
 	case reconcile.FinancingSLA:
 		vals, _ := r.strings(f.get("payment_values"), p+".payment_values")
 		for _, it := range vals {
@@ -287,6 +290,44 @@ func (r *reader) amount(f fields, p, key string, parent *yaml.Node, required, po
 		return c
 	}
 	return 0
+}
+
+// budget reads a program's optional budget: {max_total: EUR,
+// max_beneficiaries: N}, either or both. nil when the key is absent.
+func (r *reader) budget(f fields, p string) *reconcile.Budget {
+	n := f.get("budget")
+	if n == nil {
+		return nil
+	}
+	bp := join(p, "budget")
+	if n.Kind != yaml.MappingNode {
+		r.errorf(n, bp, "must be a mapping like {max_total: 30000, max_beneficiaries: 12}, not %s", describe(n))
+		return nil
+	}
+	bf := r.mapping(n, bp)
+	before := len(r.errs)
+	r.unknown(bf, bp, budgetKeys)
+	var b reconcile.Budget
+	if bf.has("max_total") {
+		b.MaxTotal = r.amount(bf, bp, "max_total", n, true, true)
+	}
+	if mn := bf.get("max_beneficiaries"); mn != nil {
+		if v, ok := r.integer(mn, bp+".max_beneficiaries"); ok {
+			if v < 1 {
+				r.errorf(mn, bp+".max_beneficiaries", "must be 1 or more, not %d", v)
+			} else {
+				b.MaxBeneficiaries = v
+			}
+		}
+	}
+	if len(r.errs) > before {
+		return nil
+	}
+	if b.MaxTotal == 0 && b.MaxBeneficiaries == 0 {
+		r.errorf(n, bp, "is empty; give max_total (euros), max_beneficiaries (a count) or both, or remove budget")
+		return nil
+	}
+	return &b
 }
 
 func (r *reader) trigger(n *yaml.Node, p string, parent *yaml.Node) reconcile.Trigger {

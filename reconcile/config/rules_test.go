@@ -44,6 +44,40 @@ programs:
   - {id: fin, name: Fin, kind: financing_sla, wholesalers: [tech-data], payment_values: [MS Financing, Financement Microsoft]}
 `, reconcile.Program{ID: "fin", Name: "Fin", Kind: reconcile.FinancingSLA, Wholesalers: []string{"tech-data"},
 			PaymentValues: []string{"MS Financing", "Financement Microsoft"}, MaxHours: 48}},
+		{"top-up with both budget limits", `
+programs:
+  - {id: mezzanine, name: M, kind: credit_top_up, wholesalers: [actebis], from: 2009-03-02, until: 2009-06-30,
+     max_amount: 5000, budget: {max_total: 30000.50, max_beneficiaries: 12}}
+`, reconcile.Program{ID: "mezzanine", Name: "M", Kind: reconcile.CreditTopUp, Wholesalers: []string{"actebis"},
+			From: reconcile.MustDate("2009-03-02"), Until: reconcile.MustDate("2009-06-30"), MaxAmount: 500000, RoundUpTo: 10000,
+			Budget: &reconcile.Budget{MaxTotal: 3000050, MaxBeneficiaries: 12}}},
+		{"order line with max_total only", `
+programs:
+  - id: oem
+    name: OEM
+    kind: order_triggered_line
+    wholesalers: [etc]
+    amount: 5000
+    duration_months: 6
+    trigger: {category: [OEM]}
+    budget:
+      max_total: "20000"
+`, reconcile.Program{ID: "oem", Name: "OEM", Kind: reconcile.OrderTriggeredLine, Wholesalers: []string{"etc"},
+			Amount: 500000, DurationMonths: 6, Trigger: reconcile.Trigger{Category: []string{"OEM"}},
+			Budget: &reconcile.Budget{MaxTotal: 2000000}}},
+		{"max_beneficiaries only, empty budget key is no budget", `
+programs:
+  - {id: oem, name: OEM, kind: order_triggered_line, wholesalers: [etc], amount: 5000, duration_months: 6,
+     trigger: {category: [OEM]}, budget: {max_beneficiaries: 3}}
+`, reconcile.Program{ID: "oem", Name: "OEM", Kind: reconcile.OrderTriggeredLine, Wholesalers: []string{"etc"},
+			Amount: 500000, DurationMonths: 6, Trigger: reconcile.Trigger{Category: []string{"OEM"}},
+			Budget: &reconcile.Budget{MaxBeneficiaries: 3}}},
+		{"budget: with no value is no budget", `
+programs:
+  - {id: oem, name: OEM, kind: order_triggered_line, wholesalers: [etc], amount: 5000, duration_months: 6,
+     trigger: {category: [OEM]}, budget: }
+`, reconcile.Program{ID: "oem", Name: "OEM", Kind: reconcile.OrderTriggeredLine, Wholesalers: []string{"etc"},
+			Amount: 500000, DurationMonths: 6, Trigger: reconcile.Trigger{Category: []string{"OEM"}}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -120,6 +154,18 @@ func TestParseRulesErrors(t *testing.T) {
 		{"max hours zero", fin + `, max_hours: 0}`, []string{"programs[0].max_hours: must be greater than 0"}},
 		{"from on financing", fin + `, from: 2009-01-01}`, []string{"programs[0].from: does not apply to kind financing_sla (it belongs to credit_top_up, order_triggered_line)"}},
 		{"program not mapping", `mezzanine`, []string{"programs[0]: must be a mapping"}},
+		{"budget negative total", top + `, budget: {max_total: -30000}}`, []string{"programs[0].budget.max_total: -30000 is negative"}},
+		{"budget zero total", top + `, budget: {max_total: 0}}`, []string{"programs[0].budget.max_total: must be greater than 0"}},
+		{"budget total not a number", top + `, budget: {max_total: lots}}`, []string{"programs[0].budget.max_total: \"lots\" is not an amount in euros"}},
+		{"budget total three decimals", top + `, budget: {max_total: 100.001}}`, []string{"programs[0].budget.max_total: \"100.001\" has more than 2 decimals"}},
+		{"budget total with thousands", top + `, budget: {max_total: "30 000"}}`, []string{"programs[0].budget.max_total: \"30 000\" is not an amount in euros"}},
+		{"budget beneficiaries not whole", otl + `, ` + trig + `, budget: {max_beneficiaries: 2.5}}`, []string{"programs[0].budget.max_beneficiaries: \"2.5\" is not a whole number"}},
+		{"budget beneficiaries zero", otl + `, ` + trig + `, budget: {max_beneficiaries: 0}}`, []string{"programs[0].budget.max_beneficiaries: must be 1 or more, not 0"}},
+		{"budget beneficiaries negative", otl + `, ` + trig + `, budget: {max_beneficiaries: -4}}`, []string{"programs[0].budget.max_beneficiaries: must be 1 or more, not -4"}},
+		{"budget unknown key", top + `, budget: {max_amount: 10}}`, []string{"programs[0].budget.max_amount: unknown key (allowed: max_total, max_beneficiaries)"}},
+		{"budget empty", top + `, budget: {}}`, []string{"programs[0].budget: is empty; give max_total"}},
+		{"budget not a mapping", top + `, budget: 30000}`, []string{"programs[0].budget: must be a mapping like {max_total: 30000, max_beneficiaries: 12}, not \"30000\""}},
+		{"budget on financing", fin + `, budget: {max_total: 1000}}`, []string{"programs[0].budget: does not apply to kind financing_sla (it belongs to credit_top_up, order_triggered_line)"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

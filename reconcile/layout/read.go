@@ -3,6 +3,8 @@ package layout
 import (
 	"errors"
 	"fmt"
+	"math"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -314,6 +316,7 @@ func (l Layout) ReadAccounts(src RowSource, sheet string, o ReadOptions) (Accoun
 	status, words := l.Accounts.statusWords()
 	var out Accounts
 	seen := make(map[string]int)
+	numbers, _ := src.(NumberCells)
 	err := r.rows(src, AccountFields, AccountOptionalFields, l.Accounts, aResellerID, func(num int, cells []string) {
 		a := reconcile.Account{Row: num}
 		a.ResellerID = r.cell(cells, aResellerID)
@@ -321,8 +324,10 @@ func (l Layout) ReadAccounts(src RowSource, sheet string, o ReadOptions) (Accoun
 			r.fail(aResellerID, "%s is empty: every row needs the reseller's code", r.colName(aResellerID))
 		}
 		a.Name = r.cell(cells, aName)
-		if r.h.col[aSIREN] >= 0 {
-			a.SIREN = r.cell(cells, aSIREN)
+		if j := r.h.col[aSIREN]; j >= 0 {
+			if v := r.cell(cells, aSIREN); v != "" {
+				a.SIREN, a.InvalidSIREN = readSIREN(v, numbers != nil && numbers.IsNumber(j))
+			}
 		}
 		if v := r.cell(cells, aStatus); v == "" {
 			r.fail(aStatus, "%s is empty: write one of %s", r.colName(aStatus), words)
@@ -406,6 +411,50 @@ func (l Layout) ReadOrders(src RowSource, sheet string, o ReadOptions) (Orders, 
 	})
 	out.Header, out.HeaderRow, out.Rejected = r.h.cells, r.h.row, r.rejects
 	return out, err
+}
+
+// NumberCells is implemented by a RowSource that knows which cells of the
+// current row the workbook stores as numbers rather than as text (the
+// cell text alone cannot tell 12345678 typed as a number from the same
+// digits typed as text). xlsx.Rows implements it.
+type NumberCells interface {
+	IsNumber(i int) bool
+}
+
+// readSIREN reads a SIREN cell (spec §8.3). Text is read as typed, spaces
+// (NBSP included) aside. A number cannot keep a leading zero: a number of
+// 8 digits is read with the zero it lost put back, and must then pass the
+// Luhn check like any other (a zero in front never changes the Luhn sum,
+// so the key still guards against a digit typed wrong or lost elsewhere).
+// It returns the nine digits, or "" and true when the cell holds something
+// that is not a SIREN.
+func readSIREN(v string, number bool) (siren string, invalid bool) {
+	if number {
+		if d, ok := wholeNumber(v); ok && len(d) == 8 {
+			v = "0" + d
+		} else if ok {
+			v = d
+		}
+	}
+	s, ok := reconcile.ParseSIREN(v)
+	return s, !ok
+}
+
+// wholeNumber returns the digits of a number cell's value when it is a
+// whole number from 0 to 999 999 999 ("552100554", "5.52100554E8" as some
+// writers put it, "552100554.0").
+func wholeNumber(v string) (string, bool) {
+	if n, err := strconv.ParseUint(v, 10, 64); err == nil {
+		if n > 999_999_999 {
+			return "", false
+		}
+		return strconv.FormatUint(n, 10), true
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil || f < 0 || f > 999_999_999 || f != math.Trunc(f) {
+		return "", false
+	}
+	return strconv.FormatInt(int64(f), 10), true
 }
 
 // quoted puts cell text between quotes for a reason a person reads: unlike

@@ -245,3 +245,79 @@ func BenchmarkReadAccounts(b *testing.B) {
 		}
 	}
 }
+
+// typedRows is rows with, per row, the cells stored as numbers.
+type typedRows struct {
+	rows
+	number [][]bool
+}
+
+func (r *typedRows) IsNumber(i int) bool {
+	n := r.number[r.i-1]
+	return i < len(n) && n[i]
+}
+
+func TestReadAccountsSIREN(t *testing.T) {
+	l := actebis
+	l.Accounts.Columns = map[string][]string{}
+	for k, v := range actebis.Accounts.Columns {
+		l.Accounts.Columns[k] = v
+	}
+	l.Accounts.Columns["siren"] = []string{"SIREN", "N° SIREN"}
+	header := []string{"Code client", "Raison sociale", "N° SIREN", "Statut", "Limite assurée", "Encours"}
+	tests := []struct {
+		name    string
+		cell    string
+		number  bool
+		want    string
+		invalid bool
+	}{
+		{"text", "552100554", false, "552100554", false},
+		{"number", "552100554", true, "552100554", false},
+		{"text with spaces", "552 100 554", false, "552100554", false},
+		{"text with NBSP", "552\u00a0100\u00a0554", false, "552100554", false},
+		{"text with narrow NBSP", "552\u202f100\u202f554", false, "552100554", false},
+		{"text keeps its leading zero", "012345674", false, "012345674", false},
+		{"number that lost its leading zero", "12345674", true, "012345674", false},
+		{"number that lost its zero, key wrong", "12345675", true, "", true},
+		{"8 digits typed as text", "12345674", false, "", true},
+		{"number written in exponent form", "5.52100554E8", true, "552100554", false},
+		{"number with a fraction", "552100554.5", true, "", true},
+		{"7-digit number", "1234567", true, "", true},
+		{"10 digits", "5521005540", false, "", true},
+		{"10-digit number", "5521005540", true, "", true},
+		{"Luhn key wrong", "552100555", false, "", true},
+		{"letters", "55210055A", false, "", true},
+		{"a word", "n.c.", false, "", true},
+		{"empty", "", false, "", false},
+		{"spaces only", "  ", false, "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			src := &typedRows{
+				rows:   rows{data: [][]string{header, {"C001", "Berry Informatique", tt.cell, "actif", "1000", "2000"}}},
+				number: [][]bool{nil, {false, false, tt.number, false, true, true}},
+			}
+			acc, err := l.ReadAccounts(src, "Encours", ReadOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(acc.Rows) != 1 || len(acc.Rejected) != 0 {
+				t.Fatalf("rows %+v, rejected %+v: a SIREN never rejects a row", acc.Rows, acc.Rejected)
+			}
+			if a := acc.Rows[0]; a.SIREN != tt.want || a.InvalidSIREN != tt.invalid {
+				t.Errorf("SIREN %q invalid %v, want %q %v", a.SIREN, a.InvalidSIREN, tt.want, tt.invalid)
+			}
+		})
+	}
+	// A source that cannot tell numbers from text reads every cell as text.
+	acc, err := l.ReadAccounts(&rows{data: [][]string{header, {"C001", "B", "12345674", "actif", "1", "2"}}}, "Encours", ReadOptions{})
+	if err != nil || len(acc.Rows) != 1 || !acc.Rows[0].InvalidSIREN {
+		t.Errorf("untyped source: %+v, %v", acc.Rows, err)
+	}
+	// Without a siren column nothing is said about SIRENs.
+	acc, err = actebis.ReadAccounts(&rows{data: [][]string{header, {"C001", "B", "x", "actif", "1", "2"}}}, "Encours", ReadOptions{})
+	if err != nil || len(acc.Rows) != 1 || acc.Rows[0].SIREN != "" || acc.Rows[0].InvalidSIREN {
+		t.Errorf("unmapped siren: %+v, %v", acc.Rows, err)
+	}
+}

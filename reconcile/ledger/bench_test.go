@@ -76,3 +76,56 @@ func BenchmarkSeenOrders(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkWaitlist is the waitlist's round trip at half a million
+// entries: one run commits them, the next loads them, and a third removes
+// a tenth and changes another tenth (the diff a run writes).
+func BenchmarkWaitlist(b *testing.B) {
+	const n = 500_000
+	ctx := context.Background()
+	put := make([]reconcile.WaitEntry, n)
+	for i := range put {
+		put[i] = reconcile.WaitEntry{Wholesaler: "big", Program: "mezzanine", ResellerID: fmt.Sprintf("R%07d", i),
+			AmountCents: reconcile.Cents(100 * (i%50 + 1)), ValidUntil: d("2009-06-30"), Since: d("2009-05-04"),
+			Seq: int64(i + 1), Claim: "outstanding 12 340,00 € exceeds insured limit 9 000,00 € by 3 340,00 €"}
+	}
+	var diff reconcile.WaitlistChanges
+	for i := 0; i < n; i += 10 {
+		diff.Remove = append(diff.Remove, put[i].Key())
+		w := put[i+1]
+		w.AmountCents += 100
+		diff.Put = append(diff.Put, w)
+	}
+	s, err := Open(ctx, filepath.Join(b.TempDir(), "ledger.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	runs := 0
+	commit := func(b *testing.B, ch reconcile.WaitlistChanges) {
+		runs++
+		if err := s.Commit(ctx, Commit{Run: run(fmt.Sprintf("r%d", runs), "2009-05-04"), Waitlist: ch}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.Run("commit", func(b *testing.B) {
+		for b.Loop() {
+			commit(b, reconcile.WaitlistChanges{Put: put})
+		}
+	})
+	b.Run("load", func(b *testing.B) {
+		for b.Loop() {
+			if w, err := s.Waitlist(ctx); err != nil || len(w) != n {
+				b.Fatal(len(w), err)
+			}
+		}
+	})
+	b.Run("diff", func(b *testing.B) {
+		for b.Loop() {
+			b.StopTimer()
+			commit(b, reconcile.WaitlistChanges{Put: put})
+			b.StartTimer()
+			commit(b, diff)
+		}
+	})
+}

@@ -55,6 +55,15 @@ type Commit struct {
 	// Outbox holds the run's rendered messages, queued for sending. A
 	// message whose ID is already stored is left as it is.
 	Outbox []reconcile.Message
+	// Waitlist is what the run changed in the waitlist (spec §8.2).
+	Waitlist reconcile.WaitlistChanges
+	// Resellers are reseller accounts to remember with their SIREN and
+	// name (new to the ledger, or either changed); ResellersGone are those
+	// to forget, holding neither a line nor a waitlist entry any more
+	// (only their keys count).
+	Resellers, ResellersGone []reconcile.Reseller
+	// History is the run's row per program, for the History sheet.
+	History []reconcile.ProgramRun
 }
 
 // ErrAsOfBackwards is matched (errors.Is) by the error of a Commit whose
@@ -162,6 +171,18 @@ func (s *Store) commit(ctx context.Context, c Commit) error {
 		return err
 	}
 	if err := hook("lines"); err != nil {
+		return err
+	}
+	if err := writeWaitlist(ctx, tx, r.ID, c.Waitlist); err != nil {
+		return err
+	}
+	if err := writeResellers(ctx, tx, r.ID, c.Resellers, c.ResellersGone); err != nil {
+		return err
+	}
+	if err := writeHistory(ctx, tx, r.ID, c.History); err != nil {
+		return err
+	}
+	if err := hook("budgets"); err != nil {
 		return err
 	}
 

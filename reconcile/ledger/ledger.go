@@ -1,7 +1,8 @@
 // Package ledger keeps encours' lasting state in one SQLite file: credit
 // lines and their history, runs, processed file hashes, seen order ids,
-// the last export date of each feed, the outbox of emails and the daemon's
-// last scheduled tick. It is the only importer of the database driver.
+// the last export date of each feed, the outbox of emails, the daemon's
+// last scheduled tick, the programs' waitlists, the resellers' last known
+// SIRENs and one History row per run and program. It is the only importer of the database driver.
 package ledger
 
 import (
@@ -27,6 +28,8 @@ type Store struct {
 	// Now is the clock used for the few instants the store stamps itself
 	// (sent_at of a message); tests replace it.
 	Now func() time.Time
+	// readOnly is set by OpenReadOnly.
+	readOnly bool
 }
 
 // ErrSchemaTooNew is returned by Open for a ledger written by a newer
@@ -74,11 +77,48 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	return s, nil
 }
 
+// OpenReadOnly opens an existing ledger to read it only, as `encours
+// check` does: it creates nothing (a missing file is an error wrapping
+// fs.ErrNotExist), migrates nothing and writes nothing. Its schema may be
+// older than this encours's; reads of what it lacks fail.
+func OpenReadOnly(ctx context.Context, path string) (*Store, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("open ledger %s: %w", path, err)
+	}
+	if _, err := os.Stat(abs); err != nil {
+		return nil, fmt.Errorf("open ledger %s: %w", path, err)
+	}
+	q := url.Values{}
+	q.Set("mode", "ro")
+	q.Set("_busy_timeout", "10000")
+	u := url.URL{Scheme: "file", Path: filepath.ToSlash(abs), OmitHost: true, RawQuery: q.Encode()}
+	db, err := sql.Open("sqlite", u.String())
+	if err != nil {
+		return nil, fmt.Errorf("open ledger %s: %w", path, err)
+	}
+	s := &Store{db: db, path: path, Now: time.Now}
+	v, err := s.SchemaVersion(ctx)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open ledger %s: %w", path, err)
+	}
+	if v > len(migrations) {
+		db.Close()
+		return nil, fmt.Errorf("open ledger %s: %w: the file has schema version %d, this encours knows up to %d; upgrade encours",
+			path, ErrSchemaTooNew, v, len(migrations))
+	}
+	s.readOnly = true
+	return s, nil
+}
+
 // Close releases the database. It does not wait for nor cancel running
 // queries; callers finish their work first.
 func (s *Store) Close() error {
-	// optimize is cheap and keeps the planner's statistics fresh.
-	_, _ = s.db.Exec("PRAGMA optimize")
+	if !s.readOnly {
+		// optimize is cheap and keeps the planner's statistics fresh.
+		_, _ = s.db.Exec("PRAGMA optimize")
+	}
 	return s.db.Close()
 }
 
@@ -177,6 +217,47 @@ CREATE INDEX outbox_run ON outbox(run_id);
 CREATE TABLE schedule (
 	key   TEXT PRIMARY KEY,
 	value TEXT NOT NULL
+);
+`,
+	// 2: program budgets (spec §8): the waitlist, the last known SIREN and
+	// name of the resellers holding a line or an entry, and one row per
+	// run × program for the History sheet. Portable SQL: it runs unchanged
+	// on PostgreSQL.
+	`
+CREATE TABLE waitlist (
+	wholesaler   TEXT NOT NULL,
+	program      TEXT NOT NULL,
+	reseller_id  TEXT NOT NULL,
+	amount_cents BIGINT NOT NULL,
+	valid_until  TEXT NOT NULL,
+	since        TEXT NOT NULL,
+	seq          BIGINT NOT NULL,
+	reason       TEXT NOT NULL,
+	run_id       TEXT NOT NULL REFERENCES runs(id),
+	PRIMARY KEY (wholesaler, program, reseller_id)
+);
+CREATE INDEX waitlist_rank ON waitlist(program, seq);
+
+CREATE TABLE resellers (
+	wholesaler  TEXT NOT NULL,
+	reseller_id TEXT NOT NULL,
+	siren       TEXT NOT NULL,
+	name        TEXT NOT NULL,
+	run_id      TEXT NOT NULL REFERENCES runs(id),
+	PRIMARY KEY (wholesaler, reseller_id)
+);
+
+CREATE TABLE program_runs (
+	run_id         TEXT NOT NULL REFERENCES runs(id),
+	program        TEXT NOT NULL,
+	pos            BIGINT NOT NULL,
+	lines          BIGINT NOT NULL,
+	exposure_cents BIGINT NOT NULL,
+	beneficiaries  BIGINT NOT NULL,
+	granted        BIGINT NOT NULL,
+	expired        BIGINT NOT NULL,
+	revoked        BIGINT NOT NULL,
+	PRIMARY KEY (run_id, program)
 );
 `,
 }

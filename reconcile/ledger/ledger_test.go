@@ -47,7 +47,8 @@ func line(w, p, r string, amount reconcile.Cents, from, until string, st reconci
 func dump(t *testing.T, s *Store) map[string]int {
 	t.Helper()
 	out := map[string]int{}
-	for _, tb := range []string{"runs", "lines", "line_events", "files", "seen_orders", "feeds", "outbox", "schedule"} {
+	for _, tb := range []string{"runs", "lines", "line_events", "files", "seen_orders", "feeds", "outbox", "schedule",
+		"waitlist", "resellers", "program_runs"} {
 		var n int
 		if err := s.db.QueryRow("SELECT count(*) FROM " + tb).Scan(&n); err != nil {
 			t.Fatal(err)
@@ -142,7 +143,7 @@ func TestOpenRollsBackAFailedMigration(t *testing.T) {
 	saved := migrations
 	defer func() { migrations = saved }()
 	migrations = append(append([]string(nil), saved...), `CREATE TABLE half (n INTEGER); SELECT * FROM no_such_table`)
-	if _, err := Open(ctx, path); err == nil || !strings.Contains(err.Error(), "version 2") {
+	if _, err := Open(ctx, path); err == nil || !strings.Contains(err.Error(), fmt.Sprintf("version %d", len(saved)+1)) {
 		t.Fatalf("err = %v", err)
 	}
 	migrations = saved
@@ -151,7 +152,7 @@ func TestOpenRollsBackAFailedMigration(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	if v, _ := s.SchemaVersion(ctx); v != 1 {
+	if v, _ := s.SchemaVersion(ctx); v != len(saved) {
 		t.Errorf("version after a failed migration = %d", v)
 	}
 	var n int
@@ -711,6 +712,10 @@ func TestCommitIsAtomic(t *testing.T) {
 			Files:  []FileRecord{{Wholesaler: "etc", Name: "e.xlsx", SHA256: "e9", Status: reconcile.Processed}},
 			Feeds:  []string{"etc"},
 			Outbox: []reconcile.Message{msg("m9@encours", id, "etc", "x@etc.example", time.Time{})},
+			Waitlist: reconcile.WaitlistChanges{Put: []reconcile.WaitEntry{
+				wentry("etc", "oem-office", "E7", 500000, "2009-11-10", "2009-05-11", 1)}},
+			Resellers: []reconcile.Reseller{{Wholesaler: "etc", ID: "E7", SIREN: "552100554", Name: "E7 SARL"}},
+			History:   []reconcile.ProgramRun{{Program: "oem-office", Lines: 1, Exposure: 500000, Beneficiaries: 1}},
 		}
 	}
 	setup := func(t *testing.T) (*Store, reconcile.LineChange) {
@@ -743,7 +748,7 @@ func TestCommitIsAtomic(t *testing.T) {
 		}
 	}
 
-	for _, stage := range []string{"run", "lines", "seen", "files", "outbox"} {
+	for _, stage := range []string{"run", "lines", "budgets", "seen", "files", "outbox"} {
 		t.Run("crash after "+stage, func(t *testing.T) {
 			s, e1 := setup(t)
 			before := dump(t, s)

@@ -366,9 +366,10 @@ type Rows struct {
 	budget int64
 	p      *sheetReader
 
-	num   int
-	cells []string
-	err   error
+	num     int
+	cells   []string
+	numbers uint64
+	err     error
 
 	batches chan rowBatch
 	stop    chan struct{}
@@ -380,9 +381,10 @@ type Rows struct {
 // rowBatch is a run of decoded rows; err, set on the last batch, is what
 // stopped the decoding early.
 type rowBatch struct {
-	nums  []int
-	cells [][]string
-	err   error
+	nums    []int
+	cells   [][]string
+	numbers []uint64
+	err     error
 }
 
 // rowBatchSize is how many rows go over the channel at once: large enough
@@ -400,19 +402,24 @@ func (r *Rows) start() {
 func (r *Rows) decode() {
 	defer close(r.done)
 	defer close(r.batches)
-	b := rowBatch{nums: make([]int, 0, rowBatchSize), cells: make([][]string, 0, rowBatchSize)}
+	batch := func() rowBatch {
+		return rowBatch{nums: make([]int, 0, rowBatchSize), cells: make([][]string, 0, rowBatchSize),
+			numbers: make([]uint64, 0, rowBatchSize)}
+	}
+	b := batch()
 	send := func() bool {
 		select {
 		case r.batches <- b:
-			b = rowBatch{nums: make([]int, 0, rowBatchSize), cells: make([][]string, 0, rowBatchSize)}
+			b = batch()
 			return true
 		case <-r.stop:
 			return false
 		}
 	}
-	err := r.p.run(func(num int, cells []string) error {
+	err := r.p.run(func(num int, cells []string, numbers uint64) error {
 		b.nums = append(b.nums, num)
 		b.cells = append(b.cells, cells)
+		b.numbers = append(b.numbers, numbers)
 		if len(b.nums) == rowBatchSize && !send() {
 			return errStop
 		}
@@ -433,7 +440,7 @@ func (r *Rows) decode() {
 func (r *Rows) Next() bool {
 	for r.err == nil && r.batches != nil {
 		if r.pos < len(r.cur.nums) {
-			r.num, r.cells = r.cur.nums[r.pos], r.cur.cells[r.pos]
+			r.num, r.cells, r.numbers = r.cur.nums[r.pos], r.cur.cells[r.pos], r.cur.numbers[r.pos]
 			r.cur.cells[r.pos] = nil
 			r.pos++
 			return true
@@ -456,6 +463,13 @@ func (r *Rows) Next() bool {
 // numbers and dates as Excel stores them ("5000.5", "39994"), text as typed.
 // Trailing empty cells are absent. The slice is the caller's to keep.
 func (r *Rows) Row() (int, []string) { return r.num, r.cells }
+
+// IsNumber reports whether cell i of the current row is stored as a
+// number (dates included, which Excel stores as numbers) rather than as
+// text; cells past the 64th read as text. It implements
+// layout.NumberCells, so that a SIREN typed as a number is told from one
+// typed as text.
+func (r *Rows) IsNumber(i int) bool { return i >= 0 && i < 64 && r.numbers&(1<<i) != 0 }
 
 // Err reports what stopped the rows early, if anything.
 func (r *Rows) Err() error { return r.err }

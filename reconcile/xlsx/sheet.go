@@ -164,15 +164,18 @@ type sheetReader struct {
 	done      int  // the last row handed out
 	col       int
 	cells     []string
-	v         []byte
-	is        []byte
-	ref       []byte
-	rt        richText
+	// numbers has bit i set when cells[i] is stored as a number (no type,
+	// or t="n"), not as text: layout.NumberCells.
+	numbers uint64
+	v       []byte
+	is      []byte
+	ref     []byte
+	rt      richText
 }
 
 // run reads the sheet to its end, handing every row to emit: empty rows
 // between two <row> elements included, so that numbers are Excel's.
-func (p *sheetReader) run(emit func(num int, cells []string) error) error {
+func (p *sheetReader) run(emit func(num int, cells []string, numbers uint64) error) error {
 	for {
 		kind, err := p.sc.next()
 		if err != nil {
@@ -197,7 +200,7 @@ func (p *sheetReader) run(emit func(num int, cells []string) error) error {
 			if err := p.flush(emit); err != nil {
 				return err
 			}
-			p.seek, p.have, p.col, p.cells = p.cur, true, 0, p.cells[:0]
+			p.seek, p.have, p.col, p.cells, p.numbers = p.cur, true, 0, p.cells[:0], 0
 		case p.sc.is("c") && p.have:
 			if err := p.cell(); err != nil {
 				return err
@@ -219,7 +222,7 @@ func (p *sheetReader) rowNumber() (int, error) {
 }
 
 // flush hands out the row being built, after the empty rows before it.
-func (p *sheetReader) flush(emit func(int, []string) error) error {
+func (p *sheetReader) flush(emit func(int, []string, uint64) error) error {
 	if !p.have {
 		return nil
 	}
@@ -230,11 +233,13 @@ func (p *sheetReader) flush(emit func(int, []string) error) error {
 			return fmt.Errorf("%w: sheet %q has more than %d rows: split the export, or raise limits.max_rows in config.yaml", ErrTooLarge, p.sheet, p.max)
 		}
 		var cells []string
+		var numbers uint64
 		if p.done == p.seek && len(p.cells) > 0 {
 			cells = make([]string, len(p.cells))
 			copy(cells, p.cells)
+			numbers = p.numbers
 		}
-		if err := emit(p.done, cells); err != nil {
+		if err := emit(p.done, cells, numbers); err != nil {
 			return err
 		}
 	}
@@ -319,6 +324,9 @@ func (p *sheetReader) cell() error {
 	}
 	for i := len(p.cells) + 1; i < p.col; i++ {
 		p.cells = append(p.cells, "")
+	}
+	if i := len(p.cells); i < 64 && (typ == "" || typ == "n") {
+		p.numbers |= 1 << i
 	}
 	p.cells = append(p.cells, val)
 	return nil
