@@ -274,10 +274,11 @@ func (st *state) commit(ctx context.Context, start, end, scheduled time.Time) er
 	c := ledger.Commit{
 		Run: ledger.Run{ID: st.runID, AsOf: st.asOf, StartedAt: start, FinishedAt: end,
 			ScheduledAt: scheduled, Status: "ok"},
-		Report: report,
-		Lines:  st.outcome.Lines,
-		Seen:   st.outcome.Seen,
-		Outbox: st.messages,
+		Report:  report,
+		Lines:   st.outcome.Lines,
+		Seen:    st.outcome.Seen,
+		Outbox:  st.messages,
+		Replica: st.replica,
 	}
 	for _, fw := range st.files {
 		switch fw.result.Status {
