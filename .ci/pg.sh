@@ -48,9 +48,11 @@ start() {
 	as_owner "$bin/initdb" -D "$state/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >"$state/initdb.log" 2>&1 ||
 		{ cat "$state/initdb.log" >&2; exit 1; }
 	# Tests create many databases and replicas open many connections;
-	# fsync off: a throw-away cluster needs no durability.
-	as_owner "$bin/pg_ctl" -D "$state/data" -l "$state/server.log" -w -t 60 \
-		-o "-p $port -k $state -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+	# fsync off: a throw-away cluster needs no durability, unless
+	# ENCOURS_PG_DURABLE=1 (the benchmark compares with SQLite's FULL sync).
+	opts="-p $port -k $state -c listen_addresses=127.0.0.1 -c max_connections=300"
+	[ "${ENCOURS_PG_DURABLE:-0}" = 1 ] || opts="$opts -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+	as_owner "$bin/pg_ctl" -D "$state/data" -l "$state/server.log" -w -t 60 -o "$opts" \
 		start >&2 || { cat "$state/server.log" >&2; exit 1; }
 	echo "$port" >"$state/port"
 	echo "export ENCOURS_TEST_PG_DSN='postgres://postgres@127.0.0.1:$port/postgres?sslmode=disable'"

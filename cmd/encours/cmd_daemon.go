@@ -215,6 +215,12 @@ func (d *daemon) run(ctx context.Context, tick time.Time) (err error) {
 		skipped = true
 		return nil
 	}
+	if errors.Is(err, batch.ErrStoppedWaiting) {
+		log.Info("stopped waiting for the run lock: the daemon is stopping and another replica holds the lock")
+		d.mon.Idle()
+		skipped = true
+		return nil
+	}
 	if err != nil {
 		return err
 	}

@@ -43,6 +43,10 @@ type Options struct {
 	WaitLock context.Context
 }
 
+// ErrStoppedWaiting is matched by the error of a run whose WaitLock ended
+// before it got the run lock: it ran nothing.
+var ErrStoppedWaiting = errors.New("stopped waiting for the run lock")
+
 // TickDoneError is returned by a scheduled run whose tick the ledger
 // records as run already: another daemon replica ran it (or a later one).
 type TickDoneError struct {
@@ -218,6 +222,9 @@ func (r *Runner) openLocked(ctx context.Context, opt Options) (store *ledger.Sto
 	}
 	if _, err := store.LockRun(ctx, r.Holder, opt.WaitLock); err != nil {
 		store.Close()
+		if opt.WaitLock != nil && opt.WaitLock.Err() != nil {
+			return nil, nil, fmt.Errorf("%w: %w", ErrStoppedWaiting, err)
+		}
 		return nil, nil, err
 	}
 	return store, func() { store.Close() }, nil

@@ -177,6 +177,15 @@ func (m *Monitor) RunElsewhere(tick time.Time, by string) {
 	m.lastTick = &HealthTick{ScheduledAt: tick.In(m.loc), RanBy: by}
 }
 
+// Idle records that the run started for a tick did not happen (the daemon
+// stopped while it waited for another replica's run): nothing is running.
+func (m *Monitor) Idle() {
+	m.inProgress.Set(0)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.runningTick, m.runningFrom = time.Time{}, time.Time{}
+}
+
 // Registry is the monitor's private registry.
 func (m *Monitor) Registry() *prometheus.Registry { return m.reg }
 
