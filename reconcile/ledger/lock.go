@@ -51,7 +51,8 @@ const lockPoll = 250 * time.Millisecond
 // added). With wait nil it does not wait: when another run holds the lock
 // the error is a *LockedError naming it. Otherwise it tries again until it
 // gets the lock or wait ends (then wait's error). While the store holds the
-// lock, its commits are written on the lock's connection.
+// lock, its commits are written on the lock's connection. Take and release
+// the lock around a run, not while the store commits on another goroutine.
 func (s *Store) LockRun(ctx context.Context, who string, wait context.Context) (*RunLock, error) {
 	if !s.SharedLock() {
 		return nil, ErrNoSharedLock
