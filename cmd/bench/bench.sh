@@ -6,6 +6,12 @@
 #   cmd/bench/bench.sh [WORKDIR]          # both sizes
 #   SIZES="100000" cmd/bench/bench.sh     # only the 100k case
 #   BUDGET=1 cmd/bench/bench.sh [WORKDIR] # program budgets instead, see below
+#   PG=1 cmd/bench/bench.sh               # also the run on a PostgreSQL ledger
+#   OPENPYXL=0 cmd/bench/bench.sh         # without the (slow) openpyxl round trip
+#
+# With PG=1 the run is repeated on a PostgreSQL ledger: the server of
+# $ENCOURS_BENCH_PG_DSN (a superuser DSN; a database bench_<rows> is created
+# in it), else a throw-away cluster .ci/pg.sh starts with fsync on.
 #
 # Wall time and peak RSS come from /usr/bin/time -v (apt-get install time).
 set -euo pipefail
@@ -82,7 +88,7 @@ measure() {
 # python3 on the PATH does not see: take the first that imports openpyxl.
 HAVE_OPENPYXL=0
 PY=
-for p in python3 /usr/bin/python3; do
+[ "${OPENPYXL:-1}" = 0 ] || for p in python3 /usr/bin/python3; do
   if "$p" -c 'import openpyxl' 2>/dev/null; then HAVE_OPENPYXL=1; PY=$p; break; fi
 done
 
@@ -123,6 +129,20 @@ if [ "${BUDGET:-0}" = 1 ]; then
   uptime
   exit 0
 fi
+PG=${PG:-0}
+if [ "$PG" = 1 ] && [ -z "${ENCOURS_BENCH_PG_DSN:-}" ]; then
+  export ENCOURS_TEST_PG_STATE="$W/pg"
+  eval "$(ENCOURS_PG_DURABLE=1 "$ROOT/.ci/pg.sh" start)"
+  trap '"$ROOT/.ci/pg.sh" stop >/dev/null 2>&1 || true' EXIT
+  ENCOURS_BENCH_PG_DSN=$ENCOURS_TEST_PG_DSN
+fi
+# pgdb N: an empty database bench_N in the server, and its DSN.
+pgdb() {
+  local base=${ENCOURS_BENCH_PG_DSN%%\?*} q
+  q=${ENCOURS_BENCH_PG_DSN#"$base"}
+  psql -q "$ENCOURS_BENCH_PG_DSN" -c "DROP DATABASE IF EXISTS bench_$1" -c "CREATE DATABASE bench_$1" >&2
+  echo "${base%/*}/bench_$1$q"
+}
 
 declare -A WALL RSS
 for n in $SIZES; do
@@ -139,6 +159,23 @@ for n in $SIZES; do
   read -r w r < <(measure "$W/encours-$n" "$W/bin/encours" run --config "$run/config.yaml" --as-of $ASOF --out "$run/out")
   WALL[enc$n]=$w; RSS[enc$n]=$r
   printf '  %-28s %8.2f s %8d MiB\n' "encours run" "$w" $((r/1024))
+
+  if [ "$PG" = 1 ]; then
+    pgrun="$W/pgrun-$n"; rm -rf "$pgrun"; mkdir -p "$pgrun/inbox/big"; config "$pgrun"
+    echo "ledger: {driver: postgres, dsn_env: ENCOURS_PG_DSN}" >>"$pgrun/config.yaml"
+    cp "$in" "$pgrun/inbox/big/"; touch -d '2 hours ago' "$pgrun/inbox/big/export-$n.xlsx"
+    dsn=$(pgdb "$n")
+    read -r w r < <(ENCOURS_PG_DSN=$dsn measure "$W/encours-pg-$n" "$W/bin/encours" run --config "$pgrun/config.yaml" --as-of $ASOF --out "$pgrun/out")
+    WALL[pg$n]=$w; RSS[pg$n]=$r
+    printf '  %-28s %8.2f s %8d MiB\n' "encours run, PostgreSQL" "$w" $((r/1024))
+    awk -v p="$w" -v e="${WALL[enc$n]}" 'BEGIN { printf "  PostgreSQL / SQLite wall: %.2fx\n", p/e }'
+    # The warnings name the run's output folder, which differs.
+    if cmp -s <(sed "s#$run/out#OUT#g" "$run/out/run.json") <(sed "s#$pgrun/out#OUT#g" "$pgrun/out/run.json"); then
+      echo "  run.json identical on both ledgers (output folder aside)"
+    else
+      echo "  run.json DIFFERS between the ledgers" >&2
+    fi
+  fi
 
   read -r w r < <(measure "$W/baseline-$n" "$W/bin/xlsxbaseline" -in "$in" -out "$W/baseline-$n.xlsx")
   WALL[base$n]=$w; RSS[base$n]=$r

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/encours/encours/reconcile/inbox"
+	"github.com/encours/encours/reconcile/ledger"
 )
 
 // Exit codes of spec §6.
@@ -53,9 +54,10 @@ const usage = `usage: encours <command> [flags]
 
 commands:
   run     --config FILE [--as-of YYYY-MM-DD] [--out DIR] [--dry-run]   one run now
-  daemon  --config FILE [--log-format text|json]                       runs on the schedule until SIGINT/SIGTERM
+  daemon  --config FILE [--log-format text|json] [--replica NAME]      runs on the schedule until SIGINT/SIGTERM
   check   --config FILE                                                validates config and rules, prints the programs and next run times
   demo    [--out DIR]                                                  runs the samples/ weeks in a scratch folder
+  ledger migrate --config FILE --to postgres|sqlite                   copies data_dir/ledger.db into the config's PostgreSQL ledger (or back)
   gen     --config FILE --wholesaler ID --rows N [--orders M] --out FILE.xlsx [--seed S] [--as-of D]   writes a large export (benchmarks)
 `
 
@@ -77,6 +79,8 @@ func (m *Main) Run(ctx context.Context, args []string) int {
 		err = m.cmdDemo(ctx, args[1:])
 	case "gen":
 		err = m.cmdGen(ctx, args[1:])
+	case "ledger":
+		err = m.cmdLedger(ctx, args[1:])
 	case "help", "-h", "--help":
 		fmt.Fprint(m.Stdout, usage)
 		return exitOK
@@ -94,6 +98,7 @@ func (m *Main) exitCode(err error) int {
 	fmt.Fprintf(m.Stderr, "encours: %v\n", err)
 	var ue usageError
 	var le *inbox.LockedError
+	var lle *ledger.LockedError
 	var ce configError
 	switch {
 	case errors.As(err, &ue):
@@ -101,7 +106,7 @@ func (m *Main) exitCode(err error) int {
 		return exitUsage
 	case errors.As(err, &ce):
 		return exitUsage
-	case errors.As(err, &le):
+	case errors.As(err, &le), errors.As(err, &lle):
 		return exitLocked
 	case errors.Is(err, context.Canceled):
 		return exitFailed

@@ -10,8 +10,10 @@ import (
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/encours/encours/reconcile"
+	"github.com/encours/encours/reconcile/config"
 	"github.com/encours/encours/reconcile/ledger"
 )
 
@@ -35,9 +37,18 @@ func (m *Main) cmdCheck(ctx context.Context, args []string) error {
 	if err != nil {
 		return configError{err}
 	}
+	lc, err := m.ledgerConfig(cfg)
+	if err != nil {
+		return err
+	}
+	ledgerText, err := checkLedger(ctx, cfg, lc)
+	if err != nil {
+		return err
+	}
 	out := m.Stdout
 	fmt.Fprintf(out, "config %s is valid\n", *cfgPath)
-	fmt.Fprintf(out, "time zone %s; inbox %s; data_dir %s; mail via %s\n\n", cfg.Timezone, cfg.Inbox, cfg.DataDir, cfg.Mail.Transport)
+	fmt.Fprintf(out, "time zone %s; inbox %s; data_dir %s; mail via %s\n", cfg.Timezone, cfg.Inbox, cfg.DataDir, cfg.Mail.Transport)
+	fmt.Fprintf(out, "ledger: %s\n\n", ledgerText)
 
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "WHOLESALER\tNAME\tLANGUAGE\tPROGRAMS")
@@ -126,6 +137,26 @@ func budgetWarnings(ctx context.Context, dataDir string, programs []reconcile.Pr
 		}
 	}
 	return out
+}
+
+// checkLedger says which ledger the config names and, for PostgreSQL,
+// tries to connect: a failure says what failed (host unreachable,
+// authentication, missing database) and is a config error. The DSN is
+// never printed whole: its password is masked.
+func checkLedger(ctx context.Context, cfg *config.Config, lc ledger.Config) (string, error) {
+	if lc.Driver != ledger.Postgres {
+		return "sqlite, " + lc.Path, nil
+	}
+	from := "ledger.dsn"
+	if cfg.Ledger.DSNEnv != "" {
+		from = "$" + cfg.Ledger.DSNEnv
+	}
+	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	if err := ledger.Ping(ctx, lc); err != nil {
+		return "", configError{fmt.Errorf("ledger (DSN from %s): %w", from, err)}
+	}
+	return fmt.Sprintf("postgres, %s (DSN from %s): connected", ledger.Describe(lc.DSN), from), nil
 }
 
 // terms says a program's parameters in one line.

@@ -10,7 +10,7 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
+	"strconv"
 	"time"
 
 	"github.com/encours/encours/reconcile/batch"
@@ -31,6 +31,7 @@ func (m *Main) cmdDaemon(ctx context.Context, args []string) error {
 	fs.SetOutput(io.Discard)
 	cfgPath := fs.String("config", "", "config.yaml")
 	logFormat := fs.String("log-format", "text", "text or json")
+	replica := fs.String("replica", "", "this replica's name among daemons sharing a PostgreSQL ledger; default $ENCOURS_REPLICA, else host-pid")
 	if err := fs.Parse(args); err != nil {
 		return usagef("daemon: %v", err)
 	}
@@ -52,19 +53,28 @@ func (m *Main) cmdDaemon(ctx context.Context, args []string) error {
 	if err != nil {
 		return configError{err}
 	}
-	// One daemon per data_dir: a second one stops here with exit 3.
-	held, err := inbox.LockDaemon(cfg.DataDir, "encours daemon --config "+*cfgPath)
+	runner, err := m.runner(cfg, log, "encours daemon --config "+*cfgPath)
 	if err != nil {
 		return err
 	}
-	defer held.Release()
+	shared := runner.Ledger.Driver == ledger.Postgres
+	if !shared {
+		// One daemon per data_dir: a second one stops here with exit 3.
+		// Replicas sharing a PostgreSQL ledger take its lock at each tick
+		// instead.
+		held, err := inbox.LockDaemon(cfg.DataDir, "encours daemon --config "+*cfgPath)
+		if err != nil {
+			return err
+		}
+		defer held.Release()
+	}
+	runner.Replica = m.replicaName(*replica)
+	log = log.With("replica", runner.Replica)
+	runner.Log = log
 	sched := schedule.Wall(spec, cfg.Location)
-	runner, err := m.runner(cfg, log, "encours daemon")
-	if err != nil {
-		return err
-	}
 
 	mon := monitor.New(cfg.Location)
+	mon.SetReplica(runner.Replica)
 	stopHTTP, err := serveMonitor(cfg.HTTP.Listen, mon, log)
 	if err != nil {
 		return err
@@ -72,6 +82,12 @@ func (m *Main) cmdDaemon(ctx context.Context, args []string) error {
 	defer stopHTTP()
 
 	d := &daemon{runner: runner, cfg: cfg, mon: mon, log: log, now: m.Now}
+	if shared {
+		// Replicas queue for the run lock at a tick until this daemon
+		// stops: the one that gets it after a replica died mid-run runs
+		// the tick; the others find it run.
+		d.waitLock = ctx
+	}
 	catchUp, err := d.catchUp(ctx, sched)
 	if err != nil {
 		return err
@@ -90,13 +106,33 @@ func (m *Main) cmdDaemon(ctx context.Context, args []string) error {
 			}
 		},
 	}
+	ledgerName := runner.Ledger.Path
+	if shared {
+		ledgerName = ledger.Describe(runner.Ledger.DSN)
+	}
 	log.Info("daemon started", "config", *cfgPath, "schedule", cfg.Schedule, "timezone", cfg.Timezone,
-		"inbox", cfg.Inbox, "data_dir", cfg.DataDir, "shutdown_grace", cfg.ShutdownGrace.String())
+		"inbox", cfg.Inbox, "data_dir", cfg.DataDir, "ledger", ledgerName, "shutdown_grace", cfg.ShutdownGrace.String())
 	if err := s.Run(ctx); err != nil {
 		return fmt.Errorf("daemon: %w; the ledger is safe (a run commits all or nothing), but check that no encours process is left", err)
 	}
 	log.Info("daemon stopped")
 	return nil
+}
+
+// replicaName is the --replica flag, else $ENCOURS_REPLICA, else
+// host-pid: unique among replicas, readable in logs and /healthz.
+func (m *Main) replicaName(flag string) string {
+	if flag != "" {
+		return flag
+	}
+	if env := m.Getenv("ENCOURS_REPLICA"); env != "" {
+		return env
+	}
+	host, _ := os.Hostname()
+	if host == "" {
+		host = "host"
+	}
+	return host + "-" + strconv.Itoa(os.Getpid())
 }
 
 // daemon is what each scheduled run needs.
@@ -106,9 +142,10 @@ type daemon struct {
 	mon    *monitor.Monitor
 	log    *slog.Logger
 	now    func() time.Time
+	// waitLock, set with a shared ledger, is how long a tick waits for the
+	// run lock another replica holds: until the daemon stops.
+	waitLock context.Context
 }
-
-func (d *daemon) ledgerPath() string { return filepath.Join(d.cfg.DataDir, "ledger.db") }
 
 // catchUp reads the last tick that ran from the ledger and returns the
 // missed tick to run at once, or the zero time. On the very first start
@@ -118,7 +155,7 @@ func (d *daemon) catchUp(ctx context.Context, sched schedule.Schedule) (time.Tim
 	if err := os.MkdirAll(d.cfg.DataDir, 0o750); err != nil {
 		return time.Time{}, fmt.Errorf("cannot create data_dir %s: %w", d.cfg.DataDir, err)
 	}
-	store, err := ledger.Open(ctx, d.ledgerPath())
+	store, err := ledger.OpenConfig(ctx, d.runner.Ledger)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("cannot open the ledger: %w", err)
 	}
@@ -149,10 +186,14 @@ func (d *daemon) run(ctx context.Context, tick time.Time) (err error) {
 	d.mon.Started(tick, started)
 	log.Info("scheduled run starting")
 	var res *batch.Result
+	skipped := false
 	defer func() {
 		p := recover()
 		if p != nil {
 			err = fmt.Errorf("run panicked: %v", p)
+		}
+		if skipped {
+			return
 		}
 		r := monitor.Run{Scheduled: tick, Started: started, Finished: d.now(), Err: err}
 		if res != nil {
@@ -163,29 +204,30 @@ func (d *daemon) run(ctx context.Context, tick time.Time) (err error) {
 			panic(p) // for the scheduler to log with the stack
 		}
 	}()
-	res, err = d.runner.Run(ctx, batch.Options{ScheduledAt: tick})
+	// Only a run that committed counts as having run the tick (its commit
+	// records the tick): after a failed or cancelled one, the next replica
+	// waiting for the lock, or a restart, runs the tick.
+	res, err = d.runner.Run(ctx, batch.Options{ScheduledAt: tick, WaitLock: d.waitLock})
+	var done *batch.TickDoneError
+	if errors.As(err, &done) {
+		log.Info("tick already run by another replica", "ran_by", done.By)
+		d.mon.RunElsewhere(tick, done.By)
+		skipped = true
+		return nil
+	}
+	if errors.Is(err, batch.ErrStoppedWaiting) {
+		log.Info("stopped waiting for the run lock: the daemon is stopping and another replica holds the lock")
+		d.mon.Idle()
+		skipped = true
+		return nil
+	}
 	if err != nil {
 		return err
 	}
 	log = log.With("run", res.RunID)
-	// Only a run that committed counts as having run the tick: after a
-	// failed or cancelled one, a restart catches the tick up.
-	if err := d.remember(ctx, tick); err != nil {
-		log.Warn("cannot record the tick in the ledger: a restart may run it again", "err", err)
-	}
 	log.Info("scheduled run done", "duration", d.now().Sub(started).Round(time.Millisecond).String(),
 		"files", len(res.Report.Files), "lines", len(res.Report.Lines), "mail", len(res.Report.Mail), "out", res.Out)
 	return nil
-}
-
-// remember records tick as the last that ran.
-func (d *daemon) remember(ctx context.Context, tick time.Time) error {
-	store, err := ledger.Open(ctx, d.ledgerPath())
-	if err != nil {
-		return err
-	}
-	defer store.Close()
-	return store.SetLastScheduled(ctx, tick)
 }
 
 // serveMonitor serves /healthz and /metrics on addr until the returned

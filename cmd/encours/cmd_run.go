@@ -13,6 +13,7 @@ import (
 	"github.com/encours/encours/reconcile"
 	"github.com/encours/encours/reconcile/batch"
 	"github.com/encours/encours/reconcile/config"
+	"github.com/encours/encours/reconcile/ledger"
 	"github.com/encours/encours/reconcile/notify"
 )
 
@@ -82,8 +83,30 @@ func (m *Main) runner(cfg *config.Config, log *slog.Logger, holder string) (*bat
 	if err != nil {
 		return nil, err
 	}
-	return &batch.Runner{Config: cfg, Log: log, Now: m.Now, Holder: holder, Transport: t,
+	lc, err := m.ledgerConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &batch.Runner{Config: cfg, Log: log, Now: m.Now, Holder: holder, Transport: t, Ledger: lc,
 		CommitMemoryLimit: runCommitMemoryLimit()}, nil
+}
+
+// ledgerConfig says which ledger the config names: data_dir/ledger.db, or
+// the PostgreSQL database whose DSN is in the environment variable
+// ledger.dsn_env (or in ledger.dsn).
+func (m *Main) ledgerConfig(cfg *config.Config) (ledger.Config, error) {
+	l := cfg.Ledger
+	if l.Driver != config.DriverPostgres {
+		return ledger.Config{Driver: ledger.SQLite, Path: filepath.Join(cfg.DataDir, "ledger.db")}, nil
+	}
+	dsn := l.DSN
+	if l.DSNEnv != "" {
+		dsn = m.Getenv(l.DSNEnv)
+		if dsn == "" {
+			return ledger.Config{}, configError{fmt.Errorf("ledger.dsn_env: the environment variable %s is not set; export it with the PostgreSQL DSN, like postgres://encours:PASSWORD@db.example:5432/encours", l.DSNEnv)}
+		}
+	}
+	return ledger.Config{Driver: ledger.Postgres, DSN: dsn}, nil
 }
 
 // transport builds the mail transport the config names. The SMTP password

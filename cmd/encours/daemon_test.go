@@ -132,8 +132,13 @@ type daemonProc struct {
 
 func startDaemon(t *testing.T, bin, cfg string) *daemonProc {
 	t.Helper()
-	d := &daemonProc{exited: make(chan error, 1), notify: make(chan struct{}, 1)}
-	d.cmd = exec.Command(bin, "daemon", "--config", cfg, "--log-format", "json")
+	return startDaemonCmd(t, exec.Command(bin, "daemon", "--config", cfg, "--log-format", "json"))
+}
+
+// startDaemonCmd starts a daemon command line prepared by the caller.
+func startDaemonCmd(t *testing.T, cmd *exec.Cmd) *daemonProc {
+	t.Helper()
+	d := &daemonProc{exited: make(chan error, 1), notify: make(chan struct{}, 1), cmd: cmd}
 	stderr, err := d.cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -33,7 +33,37 @@ type Options struct {
 	// nothing and sends nothing.
 	DryRun bool
 	// ScheduledAt is the schedule tick that started the run (daemon only).
+	// A tick the ledger records as run already (by another daemon replica
+	// sharing it) is not run again: the error is a *TickDoneError.
 	ScheduledAt time.Time
+	// WaitLock, when set, makes a run on a PostgreSQL ledger wait for the
+	// run lock another process holds, until WaitLock ends, instead of
+	// failing at once: daemon replicas queue behind the one running a tick,
+	// and the next takes the tick over if that one dies before its commit.
+	WaitLock context.Context
+}
+
+// ErrStoppedWaiting is matched by the error of a run whose WaitLock ended
+// before it got the run lock: it ran nothing.
+var ErrStoppedWaiting = errors.New("stopped waiting for the run lock")
+
+// TickDoneError is returned by a scheduled run whose tick the ledger
+// records as run already: another daemon replica ran it (or a later one).
+type TickDoneError struct {
+	Tick time.Time
+	// Last is the last tick recorded, By the replica that ran it ("" when
+	// unknown).
+	Last time.Time
+	By   string
+}
+
+func (e *TickDoneError) Error() string {
+	by := "another daemon"
+	if e.By != "" {
+		by = "replica " + e.By
+	}
+	return fmt.Sprintf("tick %s was already run by %s (last tick run: %s): nothing to do",
+		e.Tick.Format(time.RFC3339), by, e.Last.Format(time.RFC3339))
 }
 
 // Runner runs reconciliations for one configuration.
@@ -48,6 +78,12 @@ type Runner struct {
 	Holder string
 	// Transport delivers mail; nil leaves messages queued in the outbox.
 	Transport notify.Transport
+	// Ledger is the ledger to use; its zero value is the SQLite file
+	// data_dir/ledger.db.
+	Ledger ledger.Config
+	// Replica names this process among daemon replicas sharing a
+	// PostgreSQL ledger; it is recorded with each tick it runs.
+	Replica string
 	// Sleep waits between mail attempts (nil: a real timer); tests make
 	// it instant so a retried delivery does not wait real seconds.
 	Sleep func(context.Context, time.Duration) error
@@ -100,20 +136,27 @@ func (r *Runner) Run(ctx context.Context, opt Options) (*Result, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 		return nil, fmt.Errorf("cannot create data_dir %s: %w", cfg.DataDir, err)
 	}
-	held, err := inbox.Lock(cfg.DataDir, r.Holder)
+	store, release, err := r.openLocked(ctx, opt)
 	if err != nil {
 		return nil, err
 	}
-	defer held.Release()
+	defer release()
 	if err := recoverLeftovers(cfg.DataDir, opt.Out, r.log()); err != nil {
 		return nil, err
 	}
-
-	store, err := ledger.Open(ctx, filepath.Join(cfg.DataDir, "ledger.db"))
-	if err != nil {
-		return nil, fmt.Errorf("cannot open the ledger: %w", err)
+	if tick := opt.ScheduledAt; !tick.IsZero() {
+		last, ok, err := store.LastScheduled(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if ok && !last.Before(tick) {
+			by, err := store.LastScheduledBy(ctx)
+			if err != nil {
+				return nil, err
+			}
+			return nil, &TickDoneError{Tick: tick, Last: last, By: by}
+		}
 	}
-	defer store.Close()
 
 	if last, ok, err := store.LastRun(ctx); err != nil {
 		return nil, err
@@ -134,7 +177,7 @@ func (r *Runner) Run(ctx context.Context, opt Options) (*Result, error) {
 
 	st := &state{
 		cfg: cfg, store: store, log: log, asOf: asOf, asOfInstant: asOfInstant, runID: runID,
-		progress: r.Progress,
+		replica: r.Replica, progress: r.Progress,
 	}
 	committed, err := r.execute(ctx, st, store, out, final, opt, start)
 	if err != nil && !committed && out != final {
@@ -150,6 +193,41 @@ func (r *Runner) Run(ctx context.Context, opt Options) (*Result, error) {
 	log.Info("run done", "files", len(st.report.Files), "lines", len(st.report.Lines),
 		"discrepancies", len(st.report.Discrepancies), "rejected_rows", len(st.report.RejectedRows))
 	return &Result{RunID: runID, Out: final, Report: st.report}, nil
+}
+
+// openLocked takes the run lock and opens the ledger: the file lock of
+// data_dir for an SQLite ledger; for a PostgreSQL one, shared by several
+// machines, the ledger's own lock (a file lock over shared storage is no
+// lock). release closes the ledger and drops the lock.
+func (r *Runner) openLocked(ctx context.Context, opt Options) (store *ledger.Store, release func(), err error) {
+	lc := r.Ledger
+	if lc.Driver == "" && lc.Path == "" {
+		lc = ledger.Config{Driver: ledger.SQLite, Path: filepath.Join(r.Config.DataDir, "ledger.db")}
+	}
+	if lc.Driver != ledger.Postgres {
+		held, err := inbox.Lock(r.Config.DataDir, r.Holder)
+		if err != nil {
+			return nil, nil, err
+		}
+		store, err := ledger.OpenConfig(ctx, lc)
+		if err != nil {
+			held.Release()
+			return nil, nil, fmt.Errorf("cannot open the ledger: %w", err)
+		}
+		return store, func() { store.Close(); held.Release() }, nil
+	}
+	store, err = ledger.OpenConfig(ctx, lc)
+	if err != nil {
+		return nil, nil, fmt.Errorf("cannot open the ledger: %w", err)
+	}
+	if _, err := store.LockRun(ctx, r.Holder, opt.WaitLock); err != nil {
+		store.Close()
+		if opt.WaitLock != nil && opt.WaitLock.Err() != nil {
+			return nil, nil, fmt.Errorf("%w: %w", ErrStoppedWaiting, err)
+		}
+		return nil, nil, err
+	}
+	return store, func() { store.Close() }, nil
 }
 
 // execute runs the steps of one run; committed says whether the ledger

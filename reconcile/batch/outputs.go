@@ -292,6 +292,7 @@ func (st *state) commit(ctx context.Context, start, end, scheduled time.Time) er
 		// SIRENs, and its History rows.
 		Waitlist: st.outcome.WaitlistChanges, Resellers: st.resellersPut, ResellersGone: st.resellersGone,
 		History: st.runHistory,
+		Replica: st.replica,
 	}
 	for _, fw := range st.files {
 		switch fw.result.Status {

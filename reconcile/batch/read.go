@@ -26,6 +26,7 @@ type state struct {
 	asOf        reconcile.Date
 	asOfInstant time.Time
 	runID       string
+	replica     string // the daemon replica running a scheduled tick
 	progress    func(phase string, done, total int)
 
 	in       *inbox.Inbox

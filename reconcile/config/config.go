@@ -40,6 +40,15 @@ const (
 	DefaultFrom        = "encours <encours@localhost>"
 	DefaultSMTPPort    = 587
 	DefaultPasswordEnv = "SMTP_PASSWORD"
+	// DefaultDSNEnv holds the PostgreSQL DSN when ledger.driver is
+	// postgres and neither ledger.dsn_env nor ledger.dsn is set.
+	DefaultDSNEnv = "ENCOURS_PG_DSN"
+)
+
+// Ledger drivers.
+const (
+	DriverSQLite   = "sqlite"   // data_dir/ledger.db
+	DriverPostgres = "postgres" // a PostgreSQL database several daemons share
 )
 
 // Mail transports.
@@ -93,6 +102,7 @@ type Config struct {
 	HTTP   HTTP
 	Limits Limits
 	Mail   Mail
+	Ledger Ledger
 
 	// Wholesalers in file order.
 	Wholesalers []Wholesaler
@@ -104,6 +114,18 @@ type Config struct {
 type HTTP struct {
 	// Listen is a host:port such as 127.0.0.1:9464; empty turns it off.
 	Listen string
+}
+
+// Ledger says where the ledger lives.
+type Ledger struct {
+	// Driver is DriverSQLite (the default) or DriverPostgres.
+	Driver string
+	// DSNEnv names the environment variable holding the PostgreSQL DSN
+	// (key "dsn_env"), so that the password never sits in the file.
+	DSNEnv string
+	// DSN is the PostgreSQL DSN written in the file (key "dsn"); DSNEnv
+	// is the better place for it.
+	DSN string
 }
 
 // Limits bound what one export may cost to read; a file over them is quarantined.
@@ -170,6 +192,7 @@ func Default() *Config {
 			MaxUnzippedBytes: DefaultMaxUnzippedBytes,
 			MaxRows:          DefaultMaxRows,
 		},
+		Ledger: Ledger{Driver: DriverSQLite},
 		Mail: Mail{
 			Transport: TransportDir,
 			From:      DefaultFrom,
@@ -277,7 +300,7 @@ func Parse(r io.Reader, name string) (*Config, error) {
 var idRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
 
 var topKeys = []string{"timezone", "schedule", "inbox", "data_dir", "rules", "min_file_age",
-	"expiring_within_days", "shutdown_grace", "http", "limits", "mail", "wholesalers"}
+	"expiring_within_days", "shutdown_grace", "http", "limits", "mail", "ledger", "wholesalers"}
 
 // parse always returns a Config (with defaults where values were bad), so
 // Load can go on to check the rules against the wholesaler ids it found.
@@ -344,6 +367,7 @@ func parse(in io.Reader, name string) (*Config, Errors) {
 	}
 
 	r.mail(f.get("mail"), &c.Mail)
+	r.ledger(f.get("ledger"), &c.Ledger)
 	c.Wholesalers = r.wholesalers(f.get("wholesalers"))
 	return c, r.errs
 }
@@ -408,6 +432,41 @@ func (r *reader) addresses(n *yaml.Node, path string) []string {
 		}
 	}
 	return out
+}
+
+func (r *reader) ledger(n *yaml.Node, l *Ledger) {
+	f := r.mapping(n, "ledger")
+	r.unknown(f, "ledger", []string{"driver", "dsn_env", "dsn"})
+	if s, ok := r.str(f.get("driver"), "ledger.driver"); ok {
+		if s != DriverSQLite && s != DriverPostgres {
+			r.errorf(f.get("driver"), "ledger.driver", "%q is not a driver (allowed: sqlite, postgres)", s)
+		} else {
+			l.Driver = s
+		}
+	}
+	if s, ok := r.str(f.get("dsn_env"), "ledger.dsn_env"); ok {
+		if !envRE.MatchString(s) {
+			r.errorf(f.get("dsn_env"), "ledger.dsn_env", "%q is not an environment variable name like ENCOURS_PG_DSN", s)
+		} else {
+			l.DSNEnv = s
+		}
+	}
+	if s, ok := r.str(f.get("dsn"), "ledger.dsn"); ok {
+		// Never quoted back: it may hold a password.
+		if strings.TrimSpace(s) == "" {
+			r.errorf(f.get("dsn"), "ledger.dsn", "is empty; remove it, or write the DSN, like postgres://encours@db:5432/encours")
+		} else {
+			l.DSN = strings.TrimSpace(s)
+		}
+	}
+	switch {
+	case l.Driver != DriverPostgres && (l.DSNEnv != "" || l.DSN != ""):
+		r.errorf(n, "ledger", "dsn_env and dsn are for driver postgres; the %s ledger is data_dir/ledger.db", l.Driver)
+	case l.DSNEnv != "" && l.DSN != "":
+		r.errorf(n, "ledger", "give dsn_env or dsn, not both")
+	case l.Driver == DriverPostgres && l.DSN == "" && l.DSNEnv == "":
+		l.DSNEnv = DefaultDSNEnv
+	}
 }
 
 var envRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)

@@ -189,6 +189,11 @@ func TestParseValues(t *testing.T) {
 		{"http: {listen: '127.0.0.1:9464'}", func(c *Config) any { return c.HTTP.Listen }, "127.0.0.1:9464"},
 		{"http: {listen: ':0'}", func(c *Config) any { return c.HTTP.Listen }, ":0"},
 		{"shutdown_grace: 0s", func(c *Config) any { return c.ShutdownGrace }, time.Duration(0)},
+		{"timezone: UTC", func(c *Config) any { return c.Ledger }, Ledger{Driver: "sqlite"}},
+		{"ledger: {driver: postgres}", func(c *Config) any { return c.Ledger }, Ledger{Driver: "postgres", DSNEnv: "ENCOURS_PG_DSN"}},
+		{"ledger: {driver: postgres, dsn_env: PG_LEDGER}", func(c *Config) any { return c.Ledger }, Ledger{Driver: "postgres", DSNEnv: "PG_LEDGER"}},
+		{"ledger: {driver: postgres, dsn: 'postgres://db/encours'}", func(c *Config) any { return c.Ledger },
+			Ledger{Driver: "postgres", DSN: "postgres://db/encours"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.yaml, func(t *testing.T) {
@@ -236,6 +241,11 @@ func TestParseErrors(t *testing.T) {
 		{"duration", "min_file_age: 60\n" + minimal, []string{"min_file_age: \"60\" is not a duration"}},
 		{"negative duration", "shutdown_grace: -1s\n" + minimal, []string{"shutdown_grace: \"-1s\" is negative"}},
 		{"mail max_age", "mail: {max_age: 5d}\n" + minimal, []string{"mail.max_age: \"5d\" is not a duration"}},
+		{"ledger driver", "ledger: {driver: mysql}\n" + minimal, []string{`ledger.driver: "mysql" is not a driver (allowed: sqlite, postgres)`}},
+		{"ledger dsn_env", "ledger: {driver: postgres, dsn_env: 'PG DSN'}\n" + minimal, []string{"ledger.dsn_env:", "environment variable name"}},
+		{"ledger both", "ledger: {driver: postgres, dsn_env: X, dsn: 'postgres://db/e'}\n" + minimal, []string{"ledger: give dsn_env or dsn, not both"}},
+		{"ledger dsn for sqlite", "ledger: {dsn: 'postgres://db/e'}\n" + minimal, []string{"ledger: dsn_env and dsn are for driver postgres"}},
+		{"ledger unknown key", "ledger: {driver: postgres, url: x}\n" + minimal, []string{"ledger.url: unknown key (allowed: driver, dsn_env, dsn)"}},
 		{"expiring negative", "expiring_within_days: -1\n" + minimal, []string{"expiring_within_days: must be 0 or more"}},
 		{"expiring not int", "expiring_within_days: 3.5\n" + minimal, []string{"expiring_within_days: \"3.5\" is not a whole number"}},
 		{"size unit", "limits: {max_file_bytes: 100MiBs}\n" + minimal, []string{"limits.max_file_bytes:", "unknown unit", "KiB"}},

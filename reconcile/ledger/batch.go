@@ -15,24 +15,26 @@ const batchRows = 100
 // inserter writes rows through a prepared multi-row INSERT, batchRows at a
 // time, inside one transaction.
 type inserter struct {
-	ctx    context.Context
-	tx     *sql.Tx
-	head   string // INSERT INTO t (a, b)
-	tail   string // ON CONFLICT …, may be empty
-	cols   int
+	ctx  context.Context
+	tx   *sql.Tx
+	head string // INSERT INTO t (a, b)
+	tail string // ON CONFLICT …, may be empty
+	cols int
+	// rebind turns the `?` placeholders into the engine's.
+	rebind func(string) string
 	full   *sql.Stmt
 	args   []any
 	rows   int
 	single *sql.Stmt
 }
 
-func newInserter(ctx context.Context, tx *sql.Tx, head, tail string, cols int) *inserter {
-	return &inserter{ctx: ctx, tx: tx, head: head, tail: tail, cols: cols, args: make([]any, 0, cols*batchRows)}
+func newInserter(ctx context.Context, tx *sql.Tx, d dialect, head, tail string, cols int) *inserter {
+	return &inserter{ctx: ctx, tx: tx, rebind: d.rebind, head: head, tail: tail, cols: cols, args: make([]any, 0, cols*batchRows)}
 }
 
 func (in *inserter) query(rows int) string {
 	tuple := "(?" + strings.Repeat(", ?", in.cols-1) + ")"
-	return in.head + " VALUES " + tuple + strings.Repeat(", "+tuple, rows-1) + " " + in.tail
+	return in.rebind(in.head + " VALUES " + tuple + strings.Repeat(", "+tuple, rows-1) + " " + in.tail)
 }
 
 // add queues one row; it may write a full batch.

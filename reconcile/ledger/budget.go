@@ -124,10 +124,10 @@ func (s *Store) History(ctx context.Context) ([]reconcile.ProgramRun, error) {
 // writeWaitlist writes what the run changed in the waitlist: removals
 // first, then the entries added or changed, so that a key leaving and
 // joining in one run is not a conflict.
-func writeWaitlist(ctx context.Context, tx *sql.Tx, runID string, ch reconcile.WaitlistChanges) error {
+func writeWaitlist(ctx context.Context, tx *sql.Tx, d dialect, runID string, ch reconcile.WaitlistChanges) error {
 	if len(ch.Remove) > 0 {
 		// The inserter's VALUES list serves as the list of keys to delete.
-		del := newInserter(ctx, tx, `DELETE FROM waitlist WHERE (wholesaler, program, reseller_id) IN (`, `)`, 3)
+		del := newInserter(ctx, tx, d, `DELETE FROM waitlist WHERE (wholesaler, program, reseller_id) IN (`, `)`, 3)
 		defer del.close()
 		for _, k := range ch.Remove {
 			if err := del.add(k.Wholesaler, k.Program, k.ResellerID); err != nil {
@@ -141,7 +141,7 @@ func writeWaitlist(ctx context.Context, tx *sql.Tx, runID string, ch reconcile.W
 	if len(ch.Put) == 0 {
 		return nil
 	}
-	put := newInserter(ctx, tx, `INSERT INTO waitlist (wholesaler, program, reseller_id, amount_cents, valid_until, since, seq, reason, run_id)`,
+	put := newInserter(ctx, tx, d, `INSERT INTO waitlist (wholesaler, program, reseller_id, amount_cents, valid_until, since, seq, reason, run_id)`,
 		`ON CONFLICT (wholesaler, program, reseller_id) DO UPDATE SET amount_cents = excluded.amount_cents,
 		valid_until = excluded.valid_until, since = excluded.since, seq = excluded.seq, reason = excluded.reason,
 		run_id = excluded.run_id`, 9)
@@ -164,9 +164,9 @@ func writeWaitlist(ctx context.Context, tx *sql.Tx, runID string, ch reconcile.W
 
 // writeResellers records the resellers whose SIREN or name changed (or
 // that are new to the ledger) and forgets those that hold nothing any more.
-func writeResellers(ctx context.Context, tx *sql.Tx, runID string, put, gone []reconcile.Reseller) error {
+func writeResellers(ctx context.Context, tx *sql.Tx, d dialect, runID string, put, gone []reconcile.Reseller) error {
 	if len(gone) > 0 {
-		del := newInserter(ctx, tx, `DELETE FROM resellers WHERE (wholesaler, reseller_id) IN (`, `)`, 2)
+		del := newInserter(ctx, tx, d, `DELETE FROM resellers WHERE (wholesaler, reseller_id) IN (`, `)`, 2)
 		defer del.close()
 		for _, r := range gone {
 			if err := del.add(r.Wholesaler, r.ID); err != nil {
@@ -180,7 +180,7 @@ func writeResellers(ctx context.Context, tx *sql.Tx, runID string, put, gone []r
 	if len(put) == 0 {
 		return nil
 	}
-	ins := newInserter(ctx, tx, `INSERT INTO resellers (wholesaler, reseller_id, siren, name, run_id)`,
+	ins := newInserter(ctx, tx, d, `INSERT INTO resellers (wholesaler, reseller_id, siren, name, run_id)`,
 		`ON CONFLICT (wholesaler, reseller_id) DO UPDATE SET siren = excluded.siren, name = excluded.name, run_id = excluded.run_id`, 5)
 	defer ins.close()
 	for _, r := range put {
@@ -195,11 +195,11 @@ func writeResellers(ctx context.Context, tx *sql.Tx, runID string, put, gone []r
 }
 
 // writeHistory records the run's row per program.
-func writeHistory(ctx context.Context, tx *sql.Tx, runID string, rows []reconcile.ProgramRun) error {
+func writeHistory(ctx context.Context, tx *sql.Tx, d dialect, runID string, rows []reconcile.ProgramRun) error {
 	if len(rows) == 0 {
 		return nil
 	}
-	ins := newInserter(ctx, tx, `INSERT INTO program_runs (run_id, program, pos, lines, exposure_cents, beneficiaries,
+	ins := newInserter(ctx, tx, d, `INSERT INTO program_runs (run_id, program, pos, lines, exposure_cents, beneficiaries,
 		granted, expired, revoked)`, "", 9)
 	defer ins.close()
 	for i, h := range rows {

@@ -100,9 +100,9 @@ func TestMigrateFromVersion1(t *testing.T) {
 	}
 }
 
-func TestWaitlistWrittenAsADiff(t *testing.T) {
+func testWaitlistWrittenAsADiff(t *testing.T, be backend) {
 	ctx := context.Background()
-	s, _ := open(t)
+	s, _ := be.open(t)
 	a := wentry("actebis", "mezzanine", "A1", 100000, "2009-06-30", "2009-04-06", 1)
 	b := wentry("etc", "oem-office", "B1", 500000, "2009-10-05", "2009-04-06", 2)
 	c := wentry("actebis", "mezzanine", "A2", 200000, "2009-06-30", "2009-04-06", 3)
@@ -162,9 +162,9 @@ func TestWaitlistWrittenAsADiff(t *testing.T) {
 	}
 }
 
-func TestResellersAndHistory(t *testing.T) {
+func testResellersAndHistory(t *testing.T, be backend) {
 	ctx := context.Background()
-	s, _ := open(t)
+	s, _ := be.open(t)
 	c1 := Commit{Run: run("r1", "2009-04-06"),
 		Resellers: []reconcile.Reseller{
 			{Wholesaler: "etc", ID: "R-1", SIREN: "552100554", Name: "Berry SARL"},

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/encours/encours/reconcile"
@@ -64,6 +63,9 @@ type Commit struct {
 	Resellers, ResellersGone []reconcile.Reseller
 	// History is the run's row per program, for the History sheet.
 	History []reconcile.ProgramRun
+	// Replica names the daemon replica that ran Run.ScheduledAt; it is
+	// recorded with the tick (LastScheduledBy).
+	Replica string
 }
 
 // ErrAsOfBackwards is matched (errors.Is) by the error of a Commit whose
@@ -136,11 +138,19 @@ func (s *Store) commit(ctx context.Context, c Commit) error {
 		at = s.Now()
 	}
 
-	tx, err := s.db.BeginTx(ctx, nil)
+	conn, done, err := s.conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer done()
+	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
+	if err := s.d.lockCommit(ctx, tx); err != nil {
+		return err
+	}
 
 	var last sql.NullString
 	if err := tx.QueryRowContext(ctx, "SELECT max(as_of) FROM runs").Scan(&last); err != nil {
@@ -157,8 +167,8 @@ func (s *Store) commit(ctx context.Context, c Commit) error {
 	}
 
 	asOf := r.AsOf.String()
-	if _, err := tx.ExecContext(ctx, `INSERT INTO runs (id, as_of, started_at, finished_at, scheduled_at, status, report)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`,
+	if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO runs (id, as_of, started_at, finished_at, scheduled_at, status, report)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`),
 		r.ID, asOf, fmtTime(r.StartedAt), fmtTime(at), nullTime(r.ScheduledAt), r.Status, c.Report); err != nil {
 		return fmt.Errorf("record run: %w", err)
 	}
@@ -166,27 +176,36 @@ func (s *Store) commit(ctx context.Context, c Commit) error {
 		return err
 	}
 
-	newIDs, err := writeLines(ctx, tx, r.ID, fmtTime(at), c.Lines)
+	if !r.ScheduledAt.IsZero() {
+		// The tick is run when, and only when, its run commits: a replica
+		// that takes the tick after this one died runs it again, one that
+		// takes it after this commit does not (TickDone).
+		if err := setLastScheduled(ctx, s, tx, r.ScheduledAt, c.Replica); err != nil {
+			return err
+		}
+	}
+
+	newIDs, err := s.writeLines(ctx, conn, tx, r.ID, fmtTime(at), c.Lines)
 	if err != nil {
 		return err
 	}
 	if err := hook("lines"); err != nil {
 		return err
 	}
-	if err := writeWaitlist(ctx, tx, r.ID, c.Waitlist); err != nil {
+	if err := writeWaitlist(ctx, tx, s.d, r.ID, c.Waitlist); err != nil {
 		return err
 	}
-	if err := writeResellers(ctx, tx, r.ID, c.Resellers, c.ResellersGone); err != nil {
+	if err := writeResellers(ctx, tx, s.d, r.ID, c.Resellers, c.ResellersGone); err != nil {
 		return err
 	}
-	if err := writeHistory(ctx, tx, r.ID, c.History); err != nil {
+	if err := writeHistory(ctx, tx, s.d, r.ID, c.History); err != nil {
 		return err
 	}
 	if err := hook("budgets"); err != nil {
 		return err
 	}
 
-	seen := newInserter(ctx, tx, `INSERT INTO seen_orders (wholesaler, order_id, run_id)`, `ON CONFLICT DO NOTHING`, 3)
+	seen := s.d.bulk(ctx, conn, tx, "seen_orders", []string{"wholesaler", "order_id", "run_id"}, `ON CONFLICT DO NOTHING`)
 	defer seen.close()
 	for _, k := range c.Seen {
 		if err := seen.add(k.Wholesaler, k.OrderID, r.ID); err != nil {
@@ -202,8 +221,8 @@ func (s *Store) commit(ctx context.Context, c Commit) error {
 
 	// A processed file whose hash is already stored (the same bytes twice in
 	// one run) is the same content: keep the first record rather than fail.
-	fst, err := tx.PrepareContext(ctx, `INSERT INTO files (sha256, wholesaler, name, run_id, status, archived_path)
-		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`)
+	fst, err := tx.PrepareContext(ctx, s.q(`INSERT INTO files (sha256, wholesaler, name, run_id, status, archived_path)
+		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`))
 	if err != nil {
 		return err
 	}
@@ -221,8 +240,8 @@ func (s *Store) commit(ctx context.Context, c Commit) error {
 	}
 
 	for _, w := range c.Feeds {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO feeds (wholesaler, last_as_of) VALUES (?, ?)
-			ON CONFLICT (wholesaler) DO UPDATE SET last_as_of = excluded.last_as_of`, w, asOf); err != nil {
+		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO feeds (wholesaler, last_as_of) VALUES (?, ?)
+			ON CONFLICT (wholesaler) DO UPDATE SET last_as_of = excluded.last_as_of`), w, asOf); err != nil {
 			return fmt.Errorf("record feed %s: %w", w, err)
 		}
 	}
@@ -231,9 +250,9 @@ func (s *Store) commit(ctx context.Context, c Commit) error {
 	}
 
 	if len(c.Outbox) > 0 {
-		ost, err := tx.PrepareContext(ctx, `INSERT OR IGNORE INTO outbox
+		ost, err := tx.PrepareContext(ctx, s.q(`INSERT INTO outbox
 			(message_id, run_id, wholesaler, recipient, subject, eml, status, attempts, last_error, next_attempt_at, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`))
 		if err != nil {
 			return err
 		}
@@ -282,7 +301,7 @@ func (s *Store) commit(ctx context.Context, c Commit) error {
 // that a line that ends in this run frees its slot for a new line of the
 // same key in the same run. It returns the IDs of the inserted lines by
 // their index in lines.
-func writeLines(ctx context.Context, tx *sql.Tx, runID, at string, lines []reconcile.LineChange) (map[int]int64, error) {
+func (s *Store) writeLines(ctx context.Context, conn *sql.Conn, tx *sql.Tx, runID, at string, lines []reconcile.LineChange) (map[int]int64, error) {
 	if len(lines) == 0 {
 		return nil, nil
 	}
@@ -291,17 +310,30 @@ func writeLines(ctx context.Context, tx *sql.Tx, runID, at string, lines []recon
 			return nil, err
 		}
 	}
-	events := newInserter(ctx, tx, `INSERT INTO line_events (line_id, run_id, status, amount_cents, valid_until, reason, at)`, "", 7)
+	// Events and new lines get their IDs here rather than from the engine
+	// one by one, so that they can be written in bulk (multi-row INSERT,
+	// COPY); the transaction holds the commit lock, so nobody else takes
+	// these IDs meanwhile.
+	var maxEvent, maxID int64
+	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) FROM line_events`).Scan(&maxEvent); err != nil {
+		return nil, err
+	}
+	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) FROM lines`).Scan(&maxID); err != nil {
+		return nil, err
+	}
+	events := s.d.bulk(ctx, conn, tx, "line_events",
+		[]string{"id", "line_id", "run_id", "status", "amount_cents", "valid_until", "reason", "at"}, "")
 	defer events.close()
 	event := func(id int64, l reconcile.LineChange) error {
 		if !eventStatus(l.Status) {
 			return nil
 		}
-		return events.add(id, runID, string(l.Status), int64(l.Amount), l.ValidUntil.String(), l.Reason, at)
+		maxEvent++
+		return events.add(maxEvent, id, runID, string(l.Status), int64(l.Amount), l.ValidUntil.String(), l.Reason, at)
 	}
 
-	up, err := tx.PrepareContext(ctx, `UPDATE lines SET amount_cents = ?, valid_from = ?, valid_until = ?, state = ?,
-		reason = ?, updated_run = ? WHERE id = ?`)
+	up, err := tx.PrepareContext(ctx, s.q(`UPDATE lines SET amount_cents = ?, valid_from = ?, valid_until = ?, state = ?,
+		reason = ?, updated_run = ? WHERE id = ?`))
 	if err != nil {
 		return nil, err
 	}
@@ -325,16 +357,9 @@ func writeLines(ctx context.Context, tx *sql.Tx, runID, at string, lines []recon
 		}
 	}
 
-	// New lines get their IDs here rather than from SQLite one by one, so
-	// that they can be written in multi-row statements; the transaction
-	// holds the write lock, so nobody else takes these IDs meanwhile.
-	var maxID int64
-	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) FROM lines`).Scan(&maxID); err != nil {
-		return nil, err
-	}
 	ids := make(map[int]int64)
-	ins := newInserter(ctx, tx, `INSERT INTO lines (id, wholesaler, program, reseller_id, amount_cents, valid_from,
-		valid_until, state, reason, created_run, updated_run)`, "", 11)
+	ins := s.d.bulk(ctx, conn, tx, "lines", []string{"id", "wholesaler", "program", "reseller_id", "amount_cents",
+		"valid_from", "valid_until", "state", "reason", "created_run", "updated_run"}, "")
 	defer ins.close()
 	dates := dateStrings{}
 	for i, l := range lines {
@@ -345,11 +370,11 @@ func writeLines(ctx context.Context, tx *sql.Tx, runID, at string, lines []recon
 		ids[i] = maxID
 		if err := ins.add(maxID, l.Wholesaler, l.Program, l.ResellerID, int64(l.Amount), dates.of(l.ValidFrom),
 			dates.of(l.ValidUntil), string(l.State), l.Reason, runID, runID); err != nil {
-			return nil, lineError(lines, ids, err)
+			return nil, s.lineError(lines, ids, err)
 		}
 	}
 	if err := ins.flush(); err != nil {
-		return nil, lineError(lines, ids, err)
+		return nil, s.lineError(lines, ids, err)
 	}
 	for i, l := range lines {
 		if l.ID == 0 {
@@ -366,7 +391,10 @@ func writeLines(ctx context.Context, tx *sql.Tx, runID, at string, lines []recon
 
 // lineError names the new line an insert failed on, when the batch could
 // tell.
-func lineError(lines []reconcile.LineChange, ids map[int]int64, err error) error {
+func (s *Store) lineError(lines []reconcile.LineChange, ids map[int]int64, err error) error {
+	if key, ok := uniqueKey(err, "lines_one_valid"); ok {
+		return fmt.Errorf("insert line %s: the ledger already holds a valid line for this wholesaler, program and reseller: %w", key, err)
+	}
 	var re *rowError
 	if !errors.As(err, &re) {
 		return fmt.Errorf("insert lines: %w", err)
@@ -377,7 +405,7 @@ func lineError(lines []reconcile.LineChange, ids map[int]int64, err error) error
 			continue
 		}
 		l := lines[i]
-		if isConstraint(err) && l.State == reconcile.Valid {
+		if s.d.isConstraint(err) && l.State == reconcile.Valid {
 			return fmt.Errorf("insert line %s: the ledger already holds a valid line for this wholesaler, program and reseller: %w",
 				keyString(l.Line), re.Err)
 		}
@@ -413,10 +441,19 @@ func checkLine(l reconcile.LineChange) error {
 	return nil
 }
 
-// isConstraint reports whether err is SQLite's constraint violation,
-// without importing the driver's error type.
-func isConstraint(err error) bool {
-	return strings.Contains(err.Error(), "constraint failed")
+// conn returns the connection a commit writes on: the run lock's while
+// the store holds it, so that a commit never outlives its lock (a
+// PostgreSQL session that died took its lock along and fails the commit);
+// else one from the pool. done gives it back.
+func (s *Store) conn(ctx context.Context) (conn *sql.Conn, done func(), err error) {
+	if s.lock != nil && s.lock.conn != nil {
+		return s.lock.conn, func() {}, nil
+	}
+	c, err := s.db.Conn(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	return c, func() { c.Close() }, nil
 }
 
 func keyString(l reconcile.Line) string {

@@ -1,8 +1,11 @@
-// Package ledger keeps encours' lasting state in one SQLite file: credit
-// lines and their history, runs, processed file hashes, seen order ids,
-// the last export date of each feed, the outbox of emails, the daemon's
-// last scheduled tick, the programs' waitlists, the resellers' last known
-// SIRENs and one History row per run and program. It is the only importer of the database driver.
+// Package ledger keeps encours' lasting state in one SQLite file or one
+// PostgreSQL database: credit lines and their history, runs, processed file
+// hashes, seen order ids, the last export date of each feed, the outbox of
+// emails, the daemon's last scheduled tick, the programs' waitlists, the
+// resellers' last known SIRENs and one History row per run and program. It
+// is the only importer of the database drivers: the SQL is written once,
+// for both (placeholders `?`, TEXT and BIGINT, INSERT … ON CONFLICT), and
+// what differs between the engines lives in dialect.go and postgres.go.
 package ledger
 
 import (
@@ -20,11 +23,33 @@ import (
 	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
 )
 
-// Store is an open ledger. It is safe for concurrent use; writes are
-// serialised by SQLite.
+// Drivers of Config.Driver.
+const (
+	SQLite   = "sqlite"   // one file, data_dir/ledger.db by default
+	Postgres = "postgres" // a PostgreSQL database shared by several machines
+)
+
+// Config says which ledger to open. Its zero value with a Path is the
+// SQLite file at Path.
+type Config struct {
+	// Driver is SQLite (when empty) or Postgres.
+	Driver string
+	// Path is the SQLite file; its directory must exist.
+	Path string
+	// DSN is the PostgreSQL connection string (a URL or key=value pairs).
+	// It holds a password: never print it, print Masked(DSN).
+	DSN string
+}
+
+// Store is an open ledger. It is safe for concurrent use; the writes of
+// Commit are serialised (SQLite's write lock, a PostgreSQL advisory lock).
 type Store struct {
 	db   *sql.DB
-	path string
+	path string // the file, or the masked DSN: for messages
+	d    dialect
+	// lock is the run lock while this store holds one (PostgreSQL): Commit
+	// writes on its connection, so that a commit cannot outlive the lock.
+	lock *RunLock
 	// Now is the clock used for the few instants the store stamps itself
 	// (sent_at of a message); tests replace it.
 	Now func() time.Time
@@ -36,9 +61,25 @@ type Store struct {
 // encours.
 var ErrSchemaTooNew = errors.New("ledger schema is newer than this encours")
 
-// Open opens the ledger at path, creating it when missing, and brings its
-// schema up to date. The directory of path must exist.
+// Open opens the SQLite ledger at path, creating it when missing, and
+// brings its schema up to date. The directory of path must exist.
 func Open(ctx context.Context, path string) (*Store, error) {
+	return OpenConfig(ctx, Config{Path: path})
+}
+
+// OpenConfig opens the ledger c names, creating its schema when missing,
+// and brings the schema up to date.
+func OpenConfig(ctx context.Context, c Config) (*Store, error) {
+	switch c.Driver {
+	case "", SQLite:
+		return openSQLite(ctx, c.Path)
+	case Postgres:
+		return openPostgres(ctx, c.DSN)
+	}
+	return nil, fmt.Errorf("open ledger: unknown driver %q; use sqlite or postgres", c.Driver)
+}
+
+func openSQLite(ctx context.Context, path string) (*Store, error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return nil, fmt.Errorf("open ledger %s: %w", path, err)
@@ -69,7 +110,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open ledger %s: %w", path, err)
 	}
-	s := &Store{db: db, path: path, Now: time.Now}
+	s := &Store{db: db, path: path, d: sqliteDialect{}, Now: time.Now}
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open ledger %s: %w", path, err)
@@ -97,7 +138,7 @@ func OpenReadOnly(ctx context.Context, path string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open ledger %s: %w", path, err)
 	}
-	s := &Store{db: db, path: path, Now: time.Now}
+	s := &Store{db: db, path: path, d: sqliteDialect{}, Now: time.Now}
 	v, err := s.SchemaVersion(ctx)
 	if err != nil {
 		db.Close()
@@ -112,26 +153,35 @@ func OpenReadOnly(ctx context.Context, path string) (*Store, error) {
 	return s, nil
 }
 
-// Close releases the database. It does not wait for nor cancel running
-// queries; callers finish their work first.
+// Driver returns SQLite or Postgres.
+func (s *Store) Driver() string { return s.d.name() }
+
+// String names the ledger for people: the SQLite file, or the PostgreSQL
+// server and database without the password.
+func (s *Store) String() string { return s.path }
+
+// Close releases the database and a run lock still held. It does not
+// wait for nor cancel running queries; callers finish their work first.
 func (s *Store) Close() error {
+	if s.lock != nil {
+		s.lock.Release()
+	}
 	if !s.readOnly {
-		// optimize is cheap and keeps the planner's statistics fresh.
-		_, _ = s.db.Exec("PRAGMA optimize")
+		s.d.close(s.db)
 	}
 	return s.db.Close()
 }
 
 // SchemaVersion returns the schema version of the open ledger.
 func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
-	var v int
-	err := s.db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v)
-	return v, err
+	return s.d.version(ctx, s.db)
 }
 
 // migrations are applied in order; migrations[i] brings the schema from
-// version i to i+1 (PRAGMA user_version). Never edit a released entry:
-// append a new one.
+// version i to i+1 (SQLite: PRAGMA user_version; PostgreSQL: the table
+// ledger_schema). Never edit a released entry: append a new one, in SQL
+// that both engines run (dialect.ddl maps SQLite's types for PostgreSQL),
+// and add each new table to tables (copy.go).
 var migrations = []string{
 	// 1: the initial schema.
 	`
@@ -262,9 +312,10 @@ CREATE TABLE program_runs (
 `,
 }
 
-// migrate applies the migrations the file lacks, each in its own
+// migrate applies the migrations the ledger lacks, each in its own
 // transaction together with the version bump, so that a crash leaves the
-// file at a known version.
+// ledger at a known version. On PostgreSQL an advisory lock taken in that
+// transaction keeps replicas that start together from migrating twice.
 func (s *Store) migrate(ctx context.Context) error {
 	for {
 		done, err := s.migrateOne(ctx)
@@ -280,22 +331,24 @@ func (s *Store) migrateOne(ctx context.Context) (done bool, err error) {
 		return false, err
 	}
 	defer tx.Rollback()
-	var v int
-	if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
+	if err := s.d.lockMigrations(ctx, tx); err != nil {
+		return false, err
+	}
+	v, err := s.d.version(ctx, tx)
+	if err != nil {
 		return false, err
 	}
 	switch {
 	case v > len(migrations):
-		return false, fmt.Errorf("%w: the file has schema version %d, this encours knows up to %d; upgrade encours or point data_dir elsewhere",
+		return false, fmt.Errorf("%w: the ledger has schema version %d, this encours knows up to %d; upgrade encours or point the config at another ledger",
 			ErrSchemaTooNew, v, len(migrations))
 	case v == len(migrations):
 		return true, nil
 	}
-	if _, err := tx.ExecContext(ctx, migrations[v]); err != nil {
+	if _, err := tx.ExecContext(ctx, s.d.ddl(migrations[v])); err != nil {
 		return false, fmt.Errorf("migrate schema to version %d: %w", v+1, err)
 	}
-	// PRAGMA takes no bound parameters; v+1 is our own integer.
-	if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", v+1)); err != nil {
+	if err := s.d.setVersion(ctx, tx, v+1); err != nil {
 		return false, fmt.Errorf("migrate schema to version %d: %w", v+1, err)
 	}
 	return false, tx.Commit()

@@ -21,13 +21,7 @@ var d = reconcile.MustDate
 
 func open(t testing.TB) (*Store, string) {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "ledger.db")
-	s, err := Open(context.Background(), path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return s, path
+	return sqliteBackend.open(t)
 }
 
 func run(id, asOf string) Run {
@@ -104,9 +98,9 @@ func TestOpenMigratesAndReopens(t *testing.T) {
 	}
 }
 
-func TestOpenAppliesNewMigrationsInOrder(t *testing.T) {
+func testOpenAppliesNewMigrationsInOrder(t *testing.T, b backend) {
 	ctx := context.Background()
-	s, path := open(t)
+	s, path := b.open(t)
 	if err := s.Commit(ctx, Commit{Run: run("r1", "2009-05-04")}); err != nil {
 		t.Fatal(err)
 	}
@@ -119,7 +113,7 @@ func TestOpenAppliesNewMigrationsInOrder(t *testing.T) {
 		`UPDATE extra SET n = n * 10`,
 		`UPDATE extra SET n = n + 2`,
 	)
-	s, err := Open(ctx, path)
+	s, err := b.reopen(ctx, path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,18 +130,18 @@ func TestOpenAppliesNewMigrationsInOrder(t *testing.T) {
 	}
 }
 
-func TestOpenRollsBackAFailedMigration(t *testing.T) {
+func testOpenRollsBackAFailedMigration(t *testing.T, b backend) {
 	ctx := context.Background()
-	s, path := open(t)
+	s, path := b.open(t)
 	s.Close()
 	saved := migrations
 	defer func() { migrations = saved }()
 	migrations = append(append([]string(nil), saved...), `CREATE TABLE half (n INTEGER); SELECT * FROM no_such_table`)
-	if _, err := Open(ctx, path); err == nil || !strings.Contains(err.Error(), fmt.Sprintf("version %d", len(saved)+1)) {
+	if _, err := b.reopen(ctx, path); err == nil || !strings.Contains(err.Error(), fmt.Sprintf("version %d", len(saved)+1)) {
 		t.Fatalf("err = %v", err)
 	}
 	migrations = saved
-	s, err := Open(ctx, path)
+	s, err := b.reopen(ctx, path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,21 +149,17 @@ func TestOpenRollsBackAFailedMigration(t *testing.T) {
 	if v, _ := s.SchemaVersion(ctx); v != len(saved) {
 		t.Errorf("version after a failed migration = %d", v)
 	}
-	var n int
-	s.db.QueryRow(`SELECT count(*) FROM sqlite_schema WHERE name = 'half'`).Scan(&n)
-	if n != 0 {
+	if tableExists(t, s, "half") {
 		t.Error("a failed migration left a table behind")
 	}
 }
 
-func TestOpenRefusesNewerSchema(t *testing.T) {
+func testOpenRefusesNewerSchema(t *testing.T, b backend) {
 	ctx := context.Background()
-	s, path := open(t)
-	if _, err := s.db.Exec(fmt.Sprintf("PRAGMA user_version = %d", len(migrations)+1)); err != nil {
-		t.Fatal(err)
-	}
+	s, path := b.open(t)
+	setVersion(t, s, len(migrations)+1)
 	s.Close()
-	_, err := Open(ctx, path)
+	_, err := b.reopen(ctx, path)
 	if !errors.Is(err, ErrSchemaTooNew) {
 		t.Fatalf("err = %v; want ErrSchemaTooNew", err)
 	}
@@ -195,9 +185,9 @@ func TestOpenRefusesNonDatabase(t *testing.T) {
 	}
 }
 
-func TestCommitLinesAndHistory(t *testing.T) {
+func testCommitLinesAndHistory(t *testing.T, b backend) {
 	ctx := context.Background()
-	s, _ := open(t)
+	s, _ := b.open(t)
 
 	// Run 1 grants two lines.
 	c1 := Commit{Run: run("r1", "2009-05-04"), Report: []byte(`{"as_of":"2009-05-04"}`), Lines: []reconcile.LineChange{
@@ -295,10 +285,10 @@ func TestCommitLinesAndHistory(t *testing.T) {
 	}
 }
 
-func TestCommitManyLines(t *testing.T) {
+func testCommitManyLines(t *testing.T, b backend) {
 	// More lines than one batch holds: IDs, order and history line up.
 	ctx := context.Background()
-	s, _ := open(t)
+	s, _ := b.open(t)
 	var c Commit
 	for r, n := range []int{1, 250, 100} {
 		c = Commit{Run: run(fmt.Sprintf("r%d", r), "2009-05-04")}
@@ -329,9 +319,9 @@ func TestCommitManyLines(t *testing.T) {
 	}
 }
 
-func TestEmptyLedger(t *testing.T) {
+func testEmptyLedger(t *testing.T, b backend) {
 	ctx := context.Background()
-	s, _ := open(t)
+	s, _ := b.open(t)
 	if _, ok, err := s.LastRun(ctx); ok || err != nil {
 		t.Errorf("LastRun on an empty ledger: %v, %v", ok, err)
 	}
@@ -352,9 +342,9 @@ func TestEmptyLedger(t *testing.T) {
 	}
 }
 
-func TestScheduledRun(t *testing.T) {
+func testScheduledRun(t *testing.T, b backend) {
 	ctx := context.Background()
-	s, _ := open(t)
+	s, _ := b.open(t)
 	r := run("r1", "2009-05-04")
 	r.ScheduledAt = time.Date(2009, 5, 4, 5, 0, 0, 0, time.UTC)
 	r.Status = "done with warnings"
@@ -367,9 +357,9 @@ func TestScheduledRun(t *testing.T) {
 	}
 }
 
-func TestOneValidLinePerKey(t *testing.T) {
+func testOneValidLinePerKey(t *testing.T, b backend) {
 	ctx := context.Background()
-	s, _ := open(t)
+	s, _ := b.open(t)
 	c := Commit{Run: run("r1", "2009-05-04"), Lines: []reconcile.LineChange{
 		line("etc", "oem-office", "E1", 500000, "2009-03-15", "2009-05-03", reconcile.Granted)}}
 	if err := s.Commit(ctx, c); err != nil {
@@ -420,9 +410,9 @@ func TestOneValidLinePerKey(t *testing.T) {
 	}
 }
 
-func TestAsOfBackwardsRefused(t *testing.T) {
+func testAsOfBackwardsRefused(t *testing.T, b backend) {
 	ctx := context.Background()
-	s, _ := open(t)
+	s, _ := b.open(t)
 	if err := s.Commit(ctx, Commit{Run: run("r1", "2009-05-04")}); err != nil {
 		t.Fatal(err)
 	}
@@ -449,9 +439,9 @@ func TestAsOfBackwardsRefused(t *testing.T) {
 	}
 }
 
-func TestSeenOrders(t *testing.T) {
+func testSeenOrders(t *testing.T, b backend) {
 	ctx := context.Background()
-	s, _ := open(t)
+	s, _ := b.open(t)
 	var seen []reconcile.OrderKey
 	for i := range 1234 {
 		seen = append(seen, reconcile.OrderKey{Wholesaler: "etc", OrderID: fmt.Sprintf("O%05d", i*2)})
@@ -498,7 +488,7 @@ func TestSeenOrders(t *testing.T) {
 }
 
 func TestSeenOrdersUsesThePrimaryKey(t *testing.T) {
-	s, _ := open(t)
+	s, _ := sqliteBackend.open(t)
 	rows, err := s.db.Query(`EXPLAIN QUERY PLAN SELECT order_id FROM seen_orders WHERE wholesaler = ? AND order_id IN (?, ?, ?)`,
 		"etc", "a", "b", "c")
 	if err != nil {
@@ -517,9 +507,9 @@ func TestSeenOrdersUsesThePrimaryKey(t *testing.T) {
 	}
 }
 
-func TestFilesAndFeeds(t *testing.T) {
+func testFilesAndFeeds(t *testing.T, b backend) {
 	ctx := context.Background()
-	s, _ := open(t)
+	s, _ := b.open(t)
 	files := []FileRecord{
 		{Wholesaler: "actebis", Name: "a.xlsx", SHA256: "aaa", Status: reconcile.Processed, ArchivedPath: "archive/actebis/2009-05-04/a.xlsx"},
 		{Wholesaler: "actebis", Name: "copy of a.xlsx", SHA256: "aaa", Status: reconcile.Processed},
@@ -560,9 +550,9 @@ func TestFilesAndFeeds(t *testing.T) {
 	}
 }
 
-func TestLastScheduled(t *testing.T) {
+func testLastScheduled(t *testing.T, b backend) {
 	ctx := context.Background()
-	s, _ := open(t)
+	s, _ := b.open(t)
 	paris, _ := time.LoadLocation("Europe/Paris")
 	for _, tick := range []time.Time{
 		time.Date(2009, 5, 4, 7, 0, 0, 0, paris),
@@ -583,9 +573,9 @@ func msg(id, runID, w, to string, created time.Time) reconcile.Message {
 		EML: []byte("Subject: x\r\n\r\nbody " + id), CreatedAt: created}
 }
 
-func TestOutboxLifecycle(t *testing.T) {
+func testOutboxLifecycle(t *testing.T, b backend) {
 	ctx := context.Background()
-	s, _ := open(t)
+	s, _ := b.open(t)
 	t0 := time.Date(2009, 5, 4, 5, 0, 0, 0, time.UTC)
 	now := t0
 	s.Now = func() time.Time { return now }
@@ -700,7 +690,7 @@ func TestOutboxLifecycle(t *testing.T) {
 
 // TestCommitIsAtomic fails a commit at every stage, and with a constraint
 // violation in the middle, and checks that nothing at all was written.
-func TestCommitIsAtomic(t *testing.T) {
+func testCommitIsAtomic(t *testing.T, b backend) {
 	ctx := context.Background()
 	full := func(id string) Commit {
 		return Commit{
@@ -719,7 +709,7 @@ func TestCommitIsAtomic(t *testing.T) {
 		}
 	}
 	setup := func(t *testing.T) (*Store, reconcile.LineChange) {
-		s, _ := open(t)
+		s, _ := b.open(t)
 		c := Commit{Run: run("r1", "2009-05-04"), Lines: []reconcile.LineChange{
 			line("etc", "oem-office", "E1", 500000, "2009-03-15", "2009-09-14", reconcile.Granted)}}
 		if err := s.Commit(ctx, c); err != nil {
@@ -820,31 +810,31 @@ func TestCommitIsAtomic(t *testing.T) {
 	})
 }
 
-func TestConcurrentOpen(t *testing.T) {
+func testConcurrentOpen(t *testing.T, b backend) {
 	// Two stores on one file (a daemon and a `run` in another process) see
 	// each other's commits.
 	ctx := context.Background()
-	a, path := open(t)
-	b, err := Open(ctx, path)
+	a, path := b.open(t)
+	b2, err := b.reopen(ctx, path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer b.Close()
+	defer b2.Close()
 	if err := a.Commit(ctx, Commit{Run: run("r1", "2009-05-04"), Seen: []reconcile.OrderKey{{Wholesaler: "etc", OrderID: "O1"}}}); err != nil {
 		t.Fatal(err)
 	}
-	if got, err := b.SeenOrders(ctx, "etc", []string{"O1"}); err != nil || !got["O1"] {
+	if got, err := b2.SeenOrders(ctx, "etc", []string{"O1"}); err != nil || !got["O1"] {
 		t.Fatalf("other store: %v, %v", got, err)
 	}
-	if err := b.Commit(ctx, Commit{Run: run("r2", "2009-05-01")}); !errors.Is(err, ErrAsOfBackwards) {
+	if err := b2.Commit(ctx, Commit{Run: run("r2", "2009-05-01")}); !errors.Is(err, ErrAsOfBackwards) {
 		t.Fatalf("other store: err = %v", err)
 	}
 }
 
-func TestRunReportGzip(t *testing.T) {
+func testRunReportGzip(t *testing.T, b backend) {
 	// A report committed gzip-compressed reads back as its JSON.
 	ctx := context.Background()
-	s, _ := open(t)
+	s, _ := b.open(t)
 	var buf bytes.Buffer
 	zw := gzip.NewWriter(&buf)
 	zw.Write([]byte(`{"as_of":"2009-05-04"}`))
@@ -855,5 +845,57 @@ func TestRunReportGzip(t *testing.T) {
 	rep, ok, err := s.RunReport(ctx, "r1")
 	if err != nil || !ok || string(rep) != `{"as_of":"2009-05-04"}` {
 		t.Errorf("RunReport = %s, %v, %v", rep, ok, err)
+	}
+}
+
+// TestOpensLedgerOfVersion1 opens a ledger file written by encours before
+// the PostgreSQL driver (testdata/v1.db: PRAGMA user_version 1, one run),
+// migrates it and goes on committing runs into it.
+func TestOpensLedgerOfVersion1(t *testing.T) {
+	ctx := context.Background()
+	src, err := os.ReadFile(filepath.Join("testdata", "v1.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "ledger.db")
+	if err := os.WriteFile(path, src, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if v, err := s.SchemaVersion(ctx); err != nil || v != len(migrations) {
+		t.Fatalf("version = %d, %v; want %d", v, err, len(migrations))
+	}
+	lines, err := s.ValidLines(ctx)
+	if err != nil || len(lines) != 1 || lines[0].ResellerID != "C1" || lines[0].Amount != 340000 {
+		t.Fatalf("lines = %+v, %v", lines, err)
+	}
+	if last, ok, err := s.LastRun(ctx); err != nil || !ok || last.ID != "2009-05-04-1" {
+		t.Fatalf("last run = %+v, %v, %v", last, ok, err)
+	}
+	if tick, ok, err := s.LastScheduled(ctx); err != nil || !ok || !tick.Equal(time.Date(2009, 5, 4, 7, 0, 0, 0, time.UTC)) {
+		t.Fatalf("last tick = %v, %v, %v", tick, ok, err)
+	}
+	if ok, err := s.FileProcessed(ctx, "aaa"); err != nil || !ok {
+		t.Fatalf("file aaa processed = %v, %v", ok, err)
+	}
+	// The next run increases the old line and grants a new one: both get
+	// their history after the old line's event.
+	inc := reconcile.LineChange{Line: lines[0], Status: reconcile.Increased}
+	inc.Amount = 500000
+	c := Commit{Run: run("2009-05-11-1", "2009-05-11"), Lines: []reconcile.LineChange{inc,
+		line("actebis", "mezzanine", "C2", 100000, "2009-05-11", "2009-06-30", reconcile.Granted)}}
+	if err := s.Commit(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	h, err := s.LineHistory(ctx, lines[0].ID)
+	if err != nil || len(h) != 2 || h[0].Amount != 340000 || h[1].Amount != 500000 {
+		t.Fatalf("history = %+v, %v", h, err)
+	}
+	if h, _ := s.LineHistory(ctx, c.Lines[1].ID); len(h) != 1 || c.Lines[1].ID == lines[0].ID {
+		t.Fatalf("new line %d: history %+v", c.Lines[1].ID, h)
 	}
 }

@@ -19,8 +19,8 @@ const mailColumns = `message_id, run_id, wholesaler, recipient, subject, status,
 // PendingMail returns the queued messages due at now, EML included, oldest
 // first.
 func (s *Store) PendingMail(ctx context.Context, now time.Time) ([]reconcile.Message, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+mailColumns+`, eml FROM outbox
-		WHERE status = 'queued' AND next_attempt_at <= ? ORDER BY created_at, message_id`, fmtTime(now))
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+mailColumns+`, eml FROM outbox
+		WHERE status = 'queued' AND next_attempt_at <= ? ORDER BY created_at, message_id`), fmtTime(now))
 	if err != nil {
 		return nil, fmt.Errorf("read pending mail: %w", err)
 	}
@@ -35,8 +35,8 @@ func (s *Store) PendingMail(ctx context.Context, now time.Time) ([]reconcile.Mes
 // its EML, ordered by wholesaler (the program managers' message, with no
 // wholesaler, first), recipient and id.
 func (s *Store) RunMail(ctx context.Context, runID string) ([]reconcile.Message, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+mailColumns+` FROM outbox WHERE run_id = ?
-		ORDER BY wholesaler, recipient, message_id`, runID)
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+mailColumns+` FROM outbox WHERE run_id = ?
+		ORDER BY wholesaler, recipient, message_id`), runID)
 	if err != nil {
 		return nil, fmt.Errorf("read mail of run %s: %w", runID, err)
 	}
@@ -87,8 +87,8 @@ func (s *Store) RecordAttempt(ctx context.Context, id string, status reconcile.M
 	if status == reconcile.MailSent {
 		sentAt = fmtTime(s.Now())
 	}
-	res, err := s.db.ExecContext(ctx, `UPDATE outbox SET status = ?, attempts = attempts + 1, last_error = ?,
-		next_attempt_at = coalesce(?, next_attempt_at), sent_at = coalesce(?, sent_at) WHERE message_id = ?`,
+	res, err := s.db.ExecContext(ctx, s.q(`UPDATE outbox SET status = ?, attempts = attempts + 1, last_error = ?,
+		next_attempt_at = coalesce(?, next_attempt_at), sent_at = coalesce(?, sent_at) WHERE message_id = ?`),
 		string(status), errText, nullTime(next), sentAt, id)
 	if err != nil {
 		return fmt.Errorf("record attempt of message %s: %w", id, err)
@@ -106,10 +106,10 @@ func (s *Store) RecordAttempt(ctx context.Context, id string, status reconcile.M
 // MarkFailedOlderThan gives up on the queued messages created before
 // cutoff: they become failed, their error saying so. It returns how many.
 func (s *Store) MarkFailedOlderThan(ctx context.Context, cutoff time.Time) (int, error) {
-	res, err := s.db.ExecContext(ctx, `UPDATE outbox SET status = 'failed',
+	res, err := s.db.ExecContext(ctx, s.q(`UPDATE outbox SET status = 'failed',
 		last_error = 'gave up after ' || attempts || CASE attempts WHEN 1 THEN ' attempt' ELSE ' attempts' END
 			|| ' since ' || created_at || CASE WHEN last_error != '' THEN ': ' || last_error ELSE '' END
-		WHERE status = 'queued' AND created_at < ?`, fmtTime(cutoff))
+		WHERE status = 'queued' AND created_at < ?`), fmtTime(cutoff))
 	if err != nil {
 		return 0, fmt.Errorf("give up on old mail: %w", err)
 	}
@@ -118,4 +118,24 @@ func (s *Store) MarkFailedOlderThan(ctx context.Context, cutoff time.Time) (int,
 		return 0, fmt.Errorf("give up on old mail: %w", err)
 	}
 	return int(n), nil
+}
+
+// ClaimMail takes a queued message due at now for one delivery attempt:
+// its next attempt moves to until, so that no other process sending from
+// this outbox (a daemon replica on another machine) takes it meanwhile.
+// False when the message is not due any more: another process claimed it,
+// sent it or gave up on it. RecordAttempt then says how the attempt went;
+// a process that dies after its claim leaves the message due again at
+// until, for the next run.
+func (s *Store) ClaimMail(ctx context.Context, id string, now, until time.Time) (bool, error) {
+	res, err := s.db.ExecContext(ctx, s.q(`UPDATE outbox SET next_attempt_at = ?
+		WHERE message_id = ? AND status = 'queued' AND next_attempt_at <= ?`), fmtTime(until), id, fmtTime(now))
+	if err != nil {
+		return false, fmt.Errorf("claim message %s: %w", id, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("claim message %s: %w", id, err)
+	}
+	return n == 1, nil
 }

@@ -59,8 +59,8 @@ func (s *Store) ValidLines(ctx context.Context) ([]reconcile.Line, error) {
 
 // LineHistory returns the events of one line, oldest first.
 func (s *Store) LineHistory(ctx context.Context, lineID int64) ([]Event, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT run_id, status, amount_cents, valid_until, reason, at
-		FROM line_events WHERE line_id = ? ORDER BY id`, lineID)
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT run_id, status, amount_cents, valid_until, reason, at
+		FROM line_events WHERE line_id = ? ORDER BY id`), lineID)
 	if err != nil {
 		return nil, fmt.Errorf("read history of line %d: %w", lineID, err)
 	}
@@ -110,7 +110,7 @@ func (s *Store) SeenOrders(ctx context.Context, wholesaler string, ids []string)
 		return nil, fmt.Errorf("read seen orders of %s: %w", wholesaler, err)
 	}
 	defer conn.Close()
-	st, err := conn.PrepareContext(ctx, q)
+	st, err := conn.PrepareContext(ctx, s.q(q))
 	if err != nil {
 		return nil, fmt.Errorf("read seen orders of %s: %w", wholesaler, err)
 	}
@@ -148,7 +148,7 @@ func (s *Store) SeenOrders(ctx context.Context, wholesaler string, ids []string)
 // a committed run.
 func (s *Store) FileProcessed(ctx context.Context, sha256 string) (bool, error) {
 	var one int
-	err := s.db.QueryRowContext(ctx, `SELECT 1 FROM files WHERE sha256 = ?`, sha256).Scan(&one)
+	err := s.db.QueryRowContext(ctx, s.q(`SELECT 1 FROM files WHERE sha256 = ?`), sha256).Scan(&one)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return false, nil
@@ -191,7 +191,7 @@ func (s *Store) LastRun(ctx context.Context) (Run, bool, error) {
 // when it was committed gzip-compressed; false when no run has this id.
 func (s *Store) RunReport(ctx context.Context, runID string) ([]byte, bool, error) {
 	var b []byte
-	err := s.db.QueryRowContext(ctx, `SELECT report FROM runs WHERE id = ?`, runID).Scan(&b)
+	err := s.db.QueryRowContext(ctx, s.q(`SELECT report FROM runs WHERE id = ?`), runID).Scan(&b)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, false, nil
 	}
@@ -252,13 +252,17 @@ func (s *Store) LastExports(ctx context.Context) (map[string]reconcile.Date, err
 	return out, nil
 }
 
-const lastTickKey = "last_scheduled_tick"
+// Keys of the schedule table.
+const (
+	lastTickKey   = "last_scheduled_tick"
+	lastTickByKey = "last_scheduled_by"
+)
 
 // LastScheduled returns the daemon's last scheduled tick; false when the
 // daemon never recorded one.
 func (s *Store) LastScheduled(ctx context.Context) (time.Time, bool, error) {
 	var v string
-	err := s.db.QueryRowContext(ctx, `SELECT value FROM schedule WHERE key = ?`, lastTickKey).Scan(&v)
+	err := s.db.QueryRowContext(ctx, s.q(`SELECT value FROM schedule WHERE key = ?`), lastTickKey).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {
 		return time.Time{}, false, nil
 	}
@@ -269,12 +273,45 @@ func (s *Store) LastScheduled(ctx context.Context) (time.Time, bool, error) {
 	return t, err == nil, err
 }
 
-// SetLastScheduled records the daemon's last scheduled tick.
-func (s *Store) SetLastScheduled(ctx context.Context, t time.Time) error {
-	_, err := s.db.ExecContext(ctx, `INSERT INTO schedule (key, value) VALUES (?, ?)
-		ON CONFLICT (key) DO UPDATE SET value = excluded.value`, lastTickKey, fmtTime(t))
+// LastScheduledBy returns the replica that ran the last scheduled tick;
+// empty when unknown (no tick, or one recorded without a replica).
+func (s *Store) LastScheduledBy(ctx context.Context) (string, error) {
+	var v string
+	err := s.db.QueryRowContext(ctx, s.q(`SELECT value FROM schedule WHERE key = ?`), lastTickByKey).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
 	if err != nil {
+		return "", fmt.Errorf("read last scheduled tick: %w", err)
+	}
+	return v, nil
+}
+
+// SetLastScheduled records the daemon's last scheduled tick. The record
+// never goes back: an earlier tick than the one recorded changes nothing.
+func (s *Store) SetLastScheduled(ctx context.Context, t time.Time) error {
+	if err := setLastScheduled(ctx, s, s.db, t, ""); err != nil {
 		return fmt.Errorf("record last scheduled tick: %w", err)
 	}
 	return nil
+}
+
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+// setLastScheduled records tick and, when given, the replica that ran it.
+// The instants are fixed-width UTC text: they compare as strings.
+func setLastScheduled(ctx context.Context, s *Store, ex execer, t time.Time, replica string) error {
+	res, err := ex.ExecContext(ctx, s.q(`INSERT INTO schedule (key, value) VALUES (?, ?)
+		ON CONFLICT (key) DO UPDATE SET value = excluded.value WHERE excluded.value > schedule.value`), lastTickKey, fmtTime(t))
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 || replica == "" {
+		return err
+	}
+	_, err = ex.ExecContext(ctx, s.q(`INSERT INTO schedule (key, value) VALUES (?, ?)
+		ON CONFLICT (key) DO UPDATE SET value = excluded.value`), lastTickByKey, replica)
+	return err
 }

@@ -58,6 +58,8 @@ type Monitor struct {
 	loc *time.Location
 
 	mu          sync.Mutex
+	replica     string
+	lastTick    *HealthTick
 	last        *Run
 	lastSuccess time.Time
 	next        time.Time
@@ -73,6 +75,8 @@ type Monitor struct {
 	lastSuccessTS prometheus.Gauge
 	nextTS        prometheus.Gauge
 	inProgress    prometheus.Gauge
+	ticks         *prometheus.CounterVec
+	replicaInfo   *prometheus.GaugeVec
 }
 
 var (
@@ -115,6 +119,13 @@ func New(loc *time.Location) *Monitor {
 		inProgress: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "encours_run_in_progress", Help: "1 while a run is in progress.",
 		}),
+		ticks: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "encours_ticks_total",
+			Help: "Schedule ticks this replica saw, by outcome: ran (this replica ran it, whatever the result) or run_elsewhere (another replica sharing the ledger had run it).",
+		}, []string{"outcome"}),
+		replicaInfo: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "encours_replica_info", Help: "1, labelled with this daemon's replica name.",
+		}, []string{"replica"}),
 	}
 	// Every series exists from the start, at zero, so that rates and
 	// alerts work before the first failure.
@@ -130,9 +141,49 @@ func New(loc *time.Location) *Monitor {
 	for _, s := range mailStatuses {
 		m.emails.WithLabelValues(string(s))
 	}
+	for _, o := range []string{tickRan, tickRunElsewhere} {
+		m.ticks.WithLabelValues(o)
+	}
 	m.reg.MustRegister(m.runs, m.duration, m.files, m.lines, m.emails, m.lastSuccessTS, m.nextTS, m.inProgress,
+		m.ticks, m.replicaInfo,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
+}
+
+// Outcomes of a tick, as the ticks_total metric names them.
+const (
+	tickRan          = "ran"
+	tickRunElsewhere = "run_elsewhere"
+)
+
+// SetReplica names this daemon among replicas sharing a ledger: /healthz
+// and the replica_info metric say it.
+func (m *Monitor) SetReplica(name string) {
+	m.mu.Lock()
+	m.replica = name
+	m.mu.Unlock()
+	m.replicaInfo.Reset()
+	m.replicaInfo.WithLabelValues(name).Set(1)
+}
+
+// RunElsewhere records that tick, which this replica had started on, had
+// been run by another replica (by, "" when unknown): nothing ran here.
+func (m *Monitor) RunElsewhere(tick time.Time, by string) {
+	m.ticks.WithLabelValues(tickRunElsewhere).Inc()
+	m.inProgress.Set(0)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.runningTick, m.runningFrom = time.Time{}, time.Time{}
+	m.lastTick = &HealthTick{ScheduledAt: tick.In(m.loc), RanBy: by}
+}
+
+// Idle records that the run started for a tick did not happen (the daemon
+// stopped while it waited for another replica's run): nothing is running.
+func (m *Monitor) Idle() {
+	m.inProgress.Set(0)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.runningTick, m.runningFrom = time.Time{}, time.Time{}
 }
 
 // Registry is the monitor's private registry.
@@ -162,6 +213,7 @@ func (m *Monitor) Started(tick, at time.Time) {
 func (m *Monitor) Finished(r Run) {
 	res := r.Result()
 	m.runs.WithLabelValues(string(res)).Inc()
+	m.ticks.WithLabelValues(tickRan).Inc()
 	m.duration.Observe(r.Finished.Sub(r.Started).Seconds())
 	m.inProgress.Set(0)
 	if rep := r.Report; rep != nil {
@@ -186,6 +238,7 @@ func (m *Monitor) Finished(r Run) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.last = &r
+	m.lastTick = &HealthTick{ScheduledAt: r.Scheduled.In(m.loc), RanBy: m.replica, Result: res}
 	m.runningTick, m.runningFrom = time.Time{}, time.Time{}
 	if res == OK {
 		m.lastSuccess = r.Finished
@@ -199,6 +252,11 @@ type Health struct {
 	// Status is ok, failing (the last run failed: HTTP 503) or waiting
 	// (no run yet since the daemon started).
 	Status string `json:"status"`
+	// Replica is this daemon's name among replicas sharing a ledger.
+	Replica string `json:"replica,omitempty"`
+	// LastTick is the last tick this replica saw and who ran it: this
+	// replica (then LastRun is that run) or another one.
+	LastTick *HealthTick `json:"last_tick,omitempty"`
 	// LastRun is the last finished run since the daemon started.
 	LastRun *HealthRun `json:"last_run,omitempty"`
 	// LastSuccessAt is when the last successful run finished.
@@ -220,6 +278,15 @@ type HealthRun struct {
 	Error           string    `json:"error,omitempty"`
 }
 
+// HealthTick is a schedule tick and the replica that ran it.
+type HealthTick struct {
+	ScheduledAt time.Time `json:"scheduled_at"`
+	// RanBy names the replica that ran the tick; empty when unknown.
+	RanBy string `json:"ran_by"`
+	// Result is how the run ended when this replica ran it.
+	Result Result `json:"result,omitempty"`
+}
+
 // HealthRunning describes the run in progress.
 type HealthRunning struct {
 	ScheduledAt time.Time `json:"scheduled_at"`
@@ -230,7 +297,11 @@ type HealthRunning struct {
 func (m *Monitor) Health() Health {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	h := Health{Status: "waiting"}
+	h := Health{Status: "waiting", Replica: m.replica}
+	if m.lastTick != nil {
+		t := *m.lastTick
+		h.LastTick = &t
+	}
 	if r := m.last; r != nil {
 		h.Status = "ok"
 		if r.Result() == Failed {

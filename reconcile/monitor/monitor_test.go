@@ -220,3 +220,36 @@ func TestOnlyGET(t *testing.T) {
 		t.Fatalf("POST /healthz: %d", resp.StatusCode)
 	}
 }
+
+// TestReplicas: /healthz and /metrics say which replica this is and who
+// ran the last tick: this replica, or another one sharing the ledger.
+func TestReplicas(t *testing.T) {
+	m := New(time.UTC)
+	m.SetReplica("replica-b")
+	srv := httptest.NewServer(m.Handler())
+	defer srv.Close()
+	tick := time.Date(2009, 5, 4, 7, 0, 0, 0, time.UTC)
+
+	m.Started(tick, tick)
+	m.RunElsewhere(tick, "replica-a")
+	_, h := health(t, srv)
+	if h.Replica != "replica-b" || h.LastTick == nil || h.LastTick.RanBy != "replica-a" || !h.LastTick.ScheduledAt.Equal(tick) ||
+		h.Running != nil || h.LastRun != nil {
+		t.Errorf("after a tick run elsewhere: %+v", h)
+	}
+
+	next := tick.Add(time.Hour)
+	m.Started(next, next)
+	m.Finished(Run{ID: "r2", Scheduled: next, Started: next, Finished: next.Add(time.Second)})
+	_, h = health(t, srv)
+	if h.LastTick == nil || h.LastTick.RanBy != "replica-b" || h.LastTick.Result != OK || !h.LastTick.ScheduledAt.Equal(next) {
+		t.Errorf("after a tick run here: %+v", h.LastTick)
+	}
+	_, _, body := get(t, srv, "/metrics")
+	for _, want := range []string{`encours_replica_info{replica="replica-b"} 1`, `encours_ticks_total{outcome="ran"} 1`,
+		`encours_ticks_total{outcome="run_elsewhere"} 1`, `encours_run_in_progress 0`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+}

@@ -22,6 +22,14 @@ type Outbox interface {
 	RecordAttempt(ctx context.Context, id string, status reconcile.MailStatus, errText string, next time.Time) error
 }
 
+// Claimer is an Outbox that several processes may send from at once (daemon
+// replicas on several machines): before each attempt the Sender claims the
+// message, and only the process whose claim succeeds sends it. A claim
+// lasts until until; one left by a process that died lapses then.
+type Claimer interface {
+	ClaimMail(ctx context.Context, id string, now, until time.Time) (bool, error)
+}
+
 // Sender delivers the outbox's pending messages through a Transport.
 // Zero values of the tuning fields give the defaults.
 type Sender struct {
@@ -38,7 +46,10 @@ type Sender struct {
 	// MaxAge is how long after its creation a message is still retried
 	// (default 5 days); then a temporary failure becomes failed.
 	MaxAge time.Duration
-	Log    *slog.Logger
+	// Lease is how long a claim on a message lasts (default 10 minutes),
+	// when the Outbox is a Claimer: longer than one attempt may take.
+	Lease time.Duration
+	Log   *slog.Logger
 }
 
 // Default tuning of a Sender.
@@ -46,6 +57,7 @@ const (
 	DefaultAttempts = 3
 	DefaultBackoff  = 2 * time.Second
 	DefaultMaxAge   = 5 * 24 * time.Hour
+	DefaultLease    = 10 * time.Minute
 )
 
 // Flush tries every pending message: up to Attempts times with a doubling
@@ -92,7 +104,23 @@ func (s *Sender) deliver(ctx context.Context, m reconcile.Message) error {
 	if maxAge <= 0 {
 		maxAge = DefaultMaxAge
 	}
+	lease := s.Lease
+	if lease <= 0 {
+		lease = DefaultLease
+	}
+	claimer, shared := s.Outbox.(Claimer)
 	for i := 1; ; i++ {
+		if shared {
+			now := s.now()
+			ok, err := claimer.ClaimMail(ctx, m.ID, now, now.Add(lease))
+			if err != nil {
+				return fmt.Errorf("claim message %s: %w", m.ID, err)
+			}
+			if !ok {
+				log.Info("mail taken by another process sending from this outbox")
+				return nil
+			}
+		}
 		err := s.Transport.Send(ctx, m)
 		total := m.Attempts + i
 		now := s.now()
