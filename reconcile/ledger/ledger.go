@@ -24,6 +24,8 @@ import (
 type Store struct {
 	db   *sql.DB
 	path string
+	// readOnly is set by OpenReadOnly: the file is never written.
+	readOnly bool
 	// Now is the clock used for the few instants the store stamps itself
 	// (sent_at of a message); tests replace it.
 	Now func() time.Time
@@ -36,18 +38,7 @@ var ErrSchemaTooNew = errors.New("ledger schema is newer than this encours")
 // Open opens the ledger at path, creating it when missing, and brings its
 // schema up to date. The directory of path must exist.
 func Open(ctx context.Context, path string) (*Store, error) {
-	abs, err := filepath.Abs(path)
-	if err != nil {
-		return nil, fmt.Errorf("open ledger %s: %w", path, err)
-	}
-	// SQLite's own word for this is "unable to open database file".
-	if fi, err := os.Stat(filepath.Dir(abs)); err != nil || !fi.IsDir() {
-		return nil, fmt.Errorf("open ledger %s: directory %s does not exist; create it or fix data_dir", path, filepath.Dir(abs))
-	}
-	// A file: URI with an escaped path, so that a '?' or '#' in a directory
-	// name cannot be read as DSN parameters.
 	q := url.Values{}
-	q.Set("_busy_timeout", "10000")
 	q.Set("_journal_mode", "WAL")
 	q.Set("_foreign_keys", "1")
 	q.Set("_synchronous", "FULL")
@@ -61,24 +52,46 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	// million-line run, and with WAL a transaction that outgrows the cache
 	// only writes its pages to the log earlier (the commit took as long).
 	q.Add("_pragma", "cache_size(-8192)")
+	s, err := openDB(path, q)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.migrate(ctx); err != nil {
+		s.db.Close()
+		return nil, fmt.Errorf("open ledger %s: %w", path, err)
+	}
+	return s, nil
+}
+
+// openDB opens the SQLite file at path with the DSN parameters q (a busy
+// timeout is added).
+func openDB(path string, q url.Values) (*Store, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("open ledger %s: %w", path, err)
+	}
+	// SQLite's own word for this is "unable to open database file".
+	if fi, err := os.Stat(filepath.Dir(abs)); err != nil || !fi.IsDir() {
+		return nil, fmt.Errorf("open ledger %s: directory %s does not exist; create it or fix data_dir", path, filepath.Dir(abs))
+	}
+	q.Set("_busy_timeout", "10000")
+	// A file: URI with an escaped path, so that a '?' or '#' in a directory
+	// name cannot be read as DSN parameters.
 	u := url.URL{Scheme: "file", Path: filepath.ToSlash(abs), OmitHost: true, RawQuery: q.Encode()}
 	db, err := sql.Open("sqlite", u.String())
 	if err != nil {
 		return nil, fmt.Errorf("open ledger %s: %w", path, err)
 	}
-	s := &Store{db: db, path: path, Now: time.Now}
-	if err := s.migrate(ctx); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("open ledger %s: %w", path, err)
-	}
-	return s, nil
+	return &Store{db: db, path: path, Now: time.Now}, nil
 }
 
 // Close releases the database. It does not wait for nor cancel running
 // queries; callers finish their work first.
 func (s *Store) Close() error {
 	// optimize is cheap and keeps the planner's statistics fresh.
-	_, _ = s.db.Exec("PRAGMA optimize")
+	if !s.readOnly {
+		_, _ = s.db.Exec("PRAGMA optimize")
+	}
 	return s.db.Close()
 }
 
@@ -179,6 +192,9 @@ CREATE TABLE schedule (
 	value TEXT NOT NULL
 );
 `,
+	// 2: the instant each run's financing SLA measured from, so that
+	// encours simulate can replay the run with it (NULL for older runs).
+	`ALTER TABLE runs ADD COLUMN as_of_instant TEXT;`,
 }
 
 // migrate applies the migrations the file lacks, each in its own
