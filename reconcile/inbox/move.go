@@ -190,3 +190,32 @@ func copyFile(src, dst string, info fs.FileInfo) error {
 		return os.Chtimes(tmp, info.ModTime(), info.ModTime())
 	})
 }
+
+// Stage copies the file at src into dir under name, keeping its
+// modification time, so that Scan orders the copy as it ordered the
+// original; dir is created when missing and the copy appears whole or
+// not at all. encours simulate stages archived exports into a scratch
+// inbox this way.
+func Stage(src, dir, name string) (string, error) {
+	if err := ValidName(name); err != nil {
+		return "", fmt.Errorf("inbox: %w", err)
+	}
+	info, err := os.Stat(src)
+	if err != nil {
+		return "", fmt.Errorf("inbox: staging %s: %w", src, err)
+	}
+	if !info.Mode().IsRegular() {
+		return "", fmt.Errorf("inbox: staging %s: it is not a regular file", src)
+	}
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return "", fmt.Errorf("inbox: staging %s: %w", src, err)
+	}
+	dst, err := join(dir, name)
+	if err != nil {
+		return "", fmt.Errorf("inbox: %w", err)
+	}
+	if err := copyFile(src, dst, info); err != nil {
+		return "", fmt.Errorf("inbox: staging %s: %w", src, err)
+	}
+	return dst, nil
+}
