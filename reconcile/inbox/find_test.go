@@ -17,9 +17,12 @@ func TestStageKeepsTheModificationTime(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := filepath.Join(t.TempDir(), "inbox", "actebis")
-	dst, err := Stage(src, dir, "renamed.xlsx")
+	dst, sum, err := Stage(src, dir, "renamed.xlsx")
 	if err != nil {
 		t.Fatal(err)
+	}
+	if want, _ := FileSHA256(src); sum != want {
+		t.Errorf("Stage's SHA-256 %s, the file's %s", sum, want)
 	}
 	info, err := os.Stat(dst)
 	if err != nil || !info.ModTime().Equal(at) || dst != filepath.Join(dir, "renamed.xlsx") {
@@ -28,10 +31,10 @@ func TestStageKeepsTheModificationTime(t *testing.T) {
 	if b, _ := os.ReadFile(dst); string(b) != "content" {
 		t.Errorf("staged content %q", b)
 	}
-	if _, err := Stage(src, dir, "../x.xlsx"); err == nil {
+	if _, _, err := Stage(src, dir, "../x.xlsx"); err == nil {
 		t.Error("a name with a separator was staged")
 	}
-	if _, err := Stage(filepath.Join(t.TempDir(), "none"), dir, "n.xlsx"); err == nil {
+	if _, _, err := Stage(filepath.Join(t.TempDir(), "none"), dir, "n.xlsx"); err == nil {
 		t.Error("a missing file was staged")
 	}
 }
