@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -9,8 +8,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/xuri/excelize/v2"
 
 	"github.com/encours/encours/reconcile"
 )
@@ -159,34 +156,10 @@ func TestSimulateBesideDaemon(t *testing.T) {
 // every-th is 3,340 € over its insured limit, the others under it.
 func sparseExport(t *testing.T, n, every int) []byte {
 	t.Helper()
-	f := excelize.NewFile()
-	defer f.Close()
-	if err := f.SetSheetName("Sheet1", "Encours"); err != nil {
-		t.Fatal(err)
-	}
-	sw, err := f.NewStreamWriter("Encours")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := sw.SetRow("A1", []any{"Code client", "Raison sociale", "Statut", "Limite assurée", "Encours"}); err != nil {
-		t.Fatal(err)
-	}
-	for i := range n {
-		outstanding := 5000
+	return accountsExport(t, n, func(i int) int {
 		if i%every == 0 {
-			outstanding = 12340
+			return 12340
 		}
-		cell, _ := excelize.CoordinatesToCellName(1, i+2)
-		if err := sw.SetRow(cell, []any{fmt.Sprintf("C%06d", i+1), fmt.Sprintf("Revendeur %d", i+1), "Actif", 9000, outstanding}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := sw.Flush(); err != nil {
-		t.Fatal(err)
-	}
-	buf, err := f.WriteToBuffer()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
+		return 5000
+	})
 }

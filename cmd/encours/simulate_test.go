@@ -116,19 +116,6 @@ func (s *season) clone(t *testing.T) *season {
 	return c
 }
 
-func readRunJSON(t *testing.T, path string) reconcile.Report {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var r reconcile.Report
-	if err := json.Unmarshal(b, &r); err != nil {
-		t.Fatal(err)
-	}
-	return r
-}
-
 func readSimulation(t *testing.T, dir string) reconcile.Simulation {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join(dir, "simulation.json"))
@@ -249,13 +236,13 @@ func TestSimulateEquivalence(t *testing.T) {
 			fresh.run(t, sampleWeeks[0])
 			fresh.run(t, sampleWeeks[1])
 			fresh.runAt(t, sampleWeeks[2], true)
-			committed := readRunJSON(t, filepath.Join(real.outs[sampleWeeks[2]], "run.json"))
+			committed := readReport(t, filepath.Join(real.outs[sampleWeeks[2]], "run.json"))
 			for _, c := range []struct {
 				replay, out string
 				want        reconcile.Report
 			}{
-				{"last", lastOut, readRunJSON(t, filepath.Join(beforeLast.outs[sampleWeeks[2]], "run.json"))},
-				{"all", allOut, readRunJSON(t, filepath.Join(fresh.outs[sampleWeeks[2]], "run.json"))},
+				{"last", lastOut, readReport(t, filepath.Join(beforeLast.outs[sampleWeeks[2]], "run.json"))},
+				{"all", allOut, readReport(t, filepath.Join(fresh.outs[sampleWeeks[2]], "run.json"))},
 			} {
 				sim := readSimulation(t, c.out)
 				if sim.AsOf != reconcile.MustDate(sampleWeeks[2]) || sim.Replay != c.replay {
