@@ -34,7 +34,7 @@ func sampleSimulation(lang string) SimulationBook {
 func TestWriteSimulation(t *testing.T) {
 	for _, c := range []struct {
 		lang, summary, changes, gains, total string
-		money                                 string
+		money                                string
 	}{
 		{"fr", "Synthèse", "Changements", "obtient une ligne", "Total", `#,##0.00\ "€"`},
 		{"en", "Summary", "Changes", "gains a line", "Total", `"€"#,##0.00`},
