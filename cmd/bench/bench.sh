@@ -198,3 +198,35 @@ if [ $# -ge 2 ]; then
   awk -v big="${RSS[enc$2]}" -v small="${RSS[enc$1]}" -v a="$1" -v b="$2" \
     'BEGIN { printf "encours peak RSS %s rows / %s rows: %.2fx (%d MiB / %d MiB)\n", b, a, big/small, big/1024, small/1024 }'
 fi
+
+# What-if (encours simulate) on the largest size: a season of two runs on one
+# data_dir, the second over a ledger that holds the first's lines (so it also
+# pays for the snapshot of a real ledger), then --replay last against the
+# second run's own time and --replay all against the sum of both runs.
+# WHATIF=0 skips it.
+if [ "${WHATIF:-1}" = 1 ]; then
+  set -- $SIZES
+  n=${!#}
+  orders=$ORDERS_SMALL
+  [ "$n" -ge 1000000 ] && orders=$ORDERS_1M
+  in2="$W/gen/export-$n-week2.xlsx"
+  if [ ! -s "$in2" ]; then
+    "$W/bin/encours" gen --config "$W/config.yaml" --wholesaler big --rows "$n" --orders "$orders" --as-of 2009-05-11 --seed 8 --out "$in2"
+  fi
+  echo "== what-if: two runs of $n accounts rows, then encours simulate"
+  s="$W/whatif-$n"; rm -rf "$s"; mkdir -p "$s/inbox/big"; config "$s"
+  cp "$W/gen/export-$n.xlsx" "$s/inbox/big/week1.xlsx"; touch -d '2 hours ago' "$s/inbox/big/week1.xlsx"
+  read -r w1 r1 < <(measure "$W/whatif-run1-$n" "$W/bin/encours" run --config "$s/config.yaml" --as-of $ASOF --out "$s/out1")
+  printf '  %-28s %8.2f s %8d MiB\n' "run 1 (empty ledger)" "$w1" $((r1/1024))
+  cp "$in2" "$s/inbox/big/week2.xlsx"; touch -d '2 hours ago' "$s/inbox/big/week2.xlsx"
+  read -r w2 r2 < <(measure "$W/whatif-run2-$n" "$W/bin/encours" run --config "$s/config.yaml" --as-of 2009-05-11 --out "$s/out2")
+  printf '  %-28s %8.2f s %8d MiB\n' "run 2 (the latest)" "$w2" $((r2/1024))
+  grep -ho 'msg="ledger copied before the run".*' "$W/whatif-run2-$n.time" | sed 's/^/  run 2: /' || true
+  sed 's/max_amount: 5000/max_amount: 3000/' "$W/rules.yaml" > "$s/candidate.yaml"
+  read -r wl rl < <(measure "$W/whatif-last-$n" "$W/bin/encours" simulate --config "$s/config.yaml" --rules "$s/candidate.yaml" --replay last --out "$s/sim-last")
+  printf '  %-28s %8.2f s %8d MiB\n' "simulate --replay last" "$wl" $((rl/1024))
+  read -r wa ra < <(measure "$W/whatif-all-$n" "$W/bin/encours" simulate --config "$s/config.yaml" --rules "$s/candidate.yaml" --replay all --out "$s/sim-all")
+  printf '  %-28s %8.2f s %8d MiB\n' "simulate --replay all" "$wa" $((ra/1024))
+  awk -v l="$wl" -v r="$w2" 'BEGIN { printf "  --replay last / run 2: %.2fx (target <= 1.2x)\n", l/r }'
+  awk -v a="$wa" -v r1="$w1" -v r2="$w2" 'BEGIN { printf "  --replay all / (run 1 + run 2): %.2fx (target <= 1x)\n", a/(r1+r2) }'
+fi

@@ -56,6 +56,7 @@ commands:
   run     --config FILE [--as-of YYYY-MM-DD] [--out DIR] [--dry-run]   one run now
   daemon  --config FILE [--log-format text|json] [--replica NAME]      runs on the schedule until SIGINT/SIGTERM
   check   --config FILE                                                validates config and rules, prints the programs and next run times
+  simulate --config FILE --rules CANDIDATE.yaml [--replay last|all] --out DIR [--lang fr|en]   what the committed runs would have given with other rules
   demo    [--out DIR]                                                  runs the samples/ weeks in a scratch folder
   ledger migrate --config FILE --to postgres|sqlite                   copies data_dir/ledger.db into the config's PostgreSQL ledger (or back)
   gen     --config FILE --wholesaler ID --rows N [--orders M] --out FILE.xlsx [--seed S] [--as-of D]   writes a large export (benchmarks)
@@ -75,6 +76,8 @@ func (m *Main) Run(ctx context.Context, args []string) int {
 		err = m.cmdDaemon(ctx, args[1:])
 	case "check":
 		err = m.cmdCheck(ctx, args[1:])
+	case "simulate":
+		err = m.cmdSimulate(ctx, args[1:])
 	case "demo":
 		err = m.cmdDemo(ctx, args[1:])
 	case "gen":

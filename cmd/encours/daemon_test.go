@@ -92,6 +92,13 @@ wholesalers:
 // insured limit.
 func actebisExport(t *testing.T, n int) []byte {
 	t.Helper()
+	return accountsExport(t, n, func(int) int { return 12340 })
+}
+
+// accountsExport is an accounts export of n active resellers with an
+// insured limit of 9,000 € and the outstanding amount of row i.
+func accountsExport(t *testing.T, n int, outstanding func(i int) int) []byte {
+	t.Helper()
 	f := excelize.NewFile()
 	defer f.Close()
 	if err := f.SetSheetName("Sheet1", "Encours"); err != nil {
@@ -106,7 +113,7 @@ func actebisExport(t *testing.T, n int) []byte {
 	}
 	for i := range n {
 		cell, _ := excelize.CoordinatesToCellName(1, i+2)
-		if err := sw.SetRow(cell, []any{fmt.Sprintf("C%06d", i+1), fmt.Sprintf("Revendeur %d", i+1), "Actif", 9000, 12340}); err != nil {
+		if err := sw.SetRow(cell, []any{fmt.Sprintf("C%06d", i+1), fmt.Sprintf("Revendeur %d", i+1), "Actif", 9000, outstanding(i)}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -41,6 +41,25 @@ type Options struct {
 	// failing at once: daemon replicas queue behind the one running a tick,
 	// and the next takes the tick over if that one dies before its commit.
 	WaitLock context.Context
+
+	// AsOfInstant, when set, is the instant the financing SLA measures
+	// from instead of the run's start (or 00:00 of an explicit AsOf):
+	// encours simulate replays a run with the instant that run used.
+	AsOfInstant time.Time
+	// SkipWorkbooks writes no workbook, only run.json; SkipMail renders,
+	// queues and sends no mail (not even what earlier runs left in the
+	// outbox). What only people read is not needed by encours simulate,
+	// which compares outcomes; reading, deciding and the report are the
+	// same either way.
+	SkipWorkbooks, SkipMail bool
+	// SkipSnapshot keeps no copy of the ledger before the commit (see
+	// SnapshotPath): for a scratch ledger nobody replays.
+	SkipSnapshot bool
+	// NameResellers are more resellers, by wholesaler, whose names from
+	// the run's exports Result.Names gives, besides those with a line or
+	// a discrepancy in the run (encours simulate names those who lose a
+	// line).
+	NameResellers map[string]map[string]bool
 }
 
 // ErrStoppedWaiting is matched by the error of a run whose WaitLock ended
@@ -100,6 +119,10 @@ type Result struct {
 	RunID  string
 	Out    string
 	Report *reconcile.Report
+	// Names maps, by wholesaler, the reseller ids of the run's lines and
+	// discrepancies (and Options.NameResellers) to the names the run's
+	// exports give them.
+	Names map[string]map[string]string
 }
 
 // ErrAsOfBackwards is returned when a run's as-of precedes the last committed run's.
@@ -131,6 +154,9 @@ func (r *Runner) Run(ctx context.Context, opt Options) (*Result, error) {
 		asOf = reconcile.DateIn(start.In(loc))
 	} else {
 		asOfInstant = asOf.Time(loc)
+	}
+	if !opt.AsOfInstant.IsZero() {
+		asOfInstant = opt.AsOfInstant
 	}
 
 	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
@@ -177,9 +203,20 @@ func (r *Runner) Run(ctx context.Context, opt Options) (*Result, error) {
 
 	st := &state{
 		cfg: cfg, store: store, log: log, asOf: asOf, asOfInstant: asOfInstant, runID: runID,
-		replica: r.Replica, progress: r.Progress,
+		replica: r.Replica, progress: r.Progress, opt: opt,
 	}
-	committed, err := r.execute(ctx, st, store, out, final, opt, start)
+	var snap *snapshot
+	if !opt.DryRun && !opt.SkipSnapshot {
+		// The ledger cannot change under the lock until the commit: the
+		// copy, taken while the files are read, is the state before this run.
+		snap = startSnapshot(ctx, store, cfg.DataDir, runID)
+	}
+	committed, err := r.execute(ctx, st, store, out, final, opt, start, snap)
+	if snapErr := snap.wait(); snap != nil && committed && snapErr == nil {
+		snap.prune(log)
+	} else if snap != nil && !committed {
+		snap.discard(log)
+	}
 	if err != nil && !committed && out != final {
 		// A run that failed before its commit leaves no outputs that could
 		// be taken for a finished run's.
@@ -192,7 +229,7 @@ func (r *Runner) Run(ctx context.Context, opt Options) (*Result, error) {
 	}
 	log.Info("run done", "files", len(st.report.Files), "lines", len(st.report.Lines),
 		"discrepancies", len(st.report.Discrepancies), "rejected_rows", len(st.report.RejectedRows))
-	return &Result{RunID: runID, Out: final, Report: st.report}, nil
+	return &Result{RunID: runID, Out: final, Report: st.report, Names: st.names}, nil
 }
 
 // openLocked takes the run lock and opens the ledger: the file lock of
@@ -234,18 +271,22 @@ func (r *Runner) openLocked(ctx context.Context, opt Options) (store *ledger.Sto
 // commit happened, after which a failure no longer undoes anything. The
 // outputs are written into out and published (renamed) to final right
 // after the commit, so a folder under runs/ always holds a committed run.
-func (r *Runner) execute(ctx context.Context, st *state, store *ledger.Store, out, final string, opt Options, start time.Time) (committed bool, err error) {
+func (r *Runner) execute(ctx context.Context, st *state, store *ledger.Store, out, final string, opt Options, start time.Time, snap *snapshot) (committed bool, err error) {
 	if err := st.read(ctx); err != nil {
 		return false, err
 	}
 	if err := st.evaluate(ctx); err != nil {
 		return false, err
 	}
-	if err := st.writeOutputs(out); err != nil {
-		return false, err
+	if !opt.SkipWorkbooks {
+		if err := st.writeOutputs(out); err != nil {
+			return false, err
+		}
 	}
-	if err := st.renderMail(start); err != nil {
-		return false, err
+	if !opt.SkipMail {
+		if err := st.renderMail(start); err != nil {
+			return false, err
+		}
 	}
 	if lim := r.CommitMemoryLimit; lim > 0 {
 		if old := debug.SetMemoryLimit(-1); lim < old {
@@ -265,6 +306,15 @@ func (r *Runner) execute(ctx context.Context, st *state, store *ledger.Store, ou
 		return false, publish(out, final)
 	}
 	st.queuedMail("")
+	if snap != nil {
+		st.progressf("copying the ledger", 0, 1)
+		if err := snap.wait(); err != nil {
+			if ctx.Err() != nil {
+				return false, fmt.Errorf("run cancelled before commit: nothing was committed: %w", ctx.Err())
+			}
+			st.warn(fmt.Sprintf("the ledger could not be copied before this run (%v): encours simulate --replay last cannot replay this run; --replay all still can", err))
+		}
+	}
 	if err := st.writeReport(out, true); err != nil {
 		return false, err
 	}
@@ -280,9 +330,11 @@ func (r *Runner) execute(ctx context.Context, st *state, store *ledger.Store, ou
 		return true, err
 	}
 	failpoint("after-publish")
-	st.moveFiles()
+	st.moveFiles(ctx)
 	failpoint("after-move")
-	st.sendMail(ctx, r.sender(store))
+	if !opt.SkipMail {
+		st.sendMail(ctx, r.sender(store))
+	}
 	failpoint("after-mail")
 	return true, st.writeReport(final, false)
 }

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/encours/encours/reconcile"
@@ -194,6 +195,9 @@ func (st *state) resellerNames(w string) map[string]string {
 	for _, e := range r.Waitlist {
 		wanted[e.ResellerID] = true
 	}
+	for id := range st.opt.NameResellers[w] {
+		wanted[id] = true
+	}
 	names := map[string]string{}
 	for _, fw := range st.files {
 		if fw.file.Wholesaler != w || fw.result.Status != reconcile.Processed {
@@ -283,7 +287,7 @@ func (st *state) commit(ctx context.Context, start, end, scheduled time.Time) er
 	}
 	c := ledger.Commit{
 		Run: ledger.Run{ID: st.runID, AsOf: st.asOf, StartedAt: start, FinishedAt: end,
-			ScheduledAt: scheduled, Status: "ok"},
+			ScheduledAt: scheduled, Status: "ok", AsOfInstant: st.asOfInstant},
 		Report: report,
 		Lines:  st.outcome.Lines,
 		Seen:   st.outcome.Seen,
@@ -313,13 +317,18 @@ func (st *state) commit(ctx context.Context, start, end, scheduled time.Time) er
 
 // moveFiles archives processed and duplicate files and quarantines the
 // unreadable ones. A failure here is reported, not fatal: the file stays in
-// the inbox and the next run sees it as a duplicate.
-func (st *state) moveFiles() {
+// the inbox and the next run sees it as a duplicate. Where each content
+// was archived goes into the ledger, for encours simulate.
+func (st *state) moveFiles(ctx context.Context) {
+	var archived []ledger.Archived
 	for _, fw := range st.files {
 		var err error
 		switch fw.result.Status {
 		case reconcile.Processed, reconcile.Duplicate:
-			_, err = st.in.Archive(fw.file, st.asOf)
+			var dst string
+			if dst, err = st.in.Archive(fw.file, st.asOf); err == nil && fw.result.SHA256 != "" {
+				archived = append(archived, ledger.Archived{SHA256: fw.result.SHA256, Path: st.dataRel(dst)})
+			}
 		case reconcile.Quarantined:
 			_, err = st.in.Quarantine(fw.file, fw.result.Error)
 		default:
@@ -332,6 +341,27 @@ func (st *state) moveFiles() {
 			st.log.Error("cannot move file", "wholesaler", fw.file.Wholesaler, "file", fw.file.Name, "err", err)
 		}
 	}
+	// The run is committed: a shutdown now must not lose this small write.
+	if err := st.store.SetArchived(context.WithoutCancel(ctx), archived); err != nil {
+		st.log.Warn("cannot record where the files were archived: encours simulate will look for them by content", "err", err)
+	}
+}
+
+// dataRel names a path inside data_dir relative to it (the ledger then
+// survives a move of data_dir), any other path as it is.
+func (st *state) dataRel(p string) string {
+	rel, err := filepath.Rel(st.cfg.DataDir, p)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return p
+	}
+	return rel
+}
+
+// warn adds a warning to the run and its report.
+func (st *state) warn(msg string) {
+	st.warnings = append(st.warnings, msg)
+	st.report.Warnings = append(st.report.Warnings, msg)
+	st.log.Warn(msg)
 }
 
 // sendMail flushes the outbox (this run's messages and any left from

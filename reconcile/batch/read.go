@@ -28,6 +28,7 @@ type state struct {
 	runID       string
 	replica     string // the daemon replica running a scheduled tick
 	progress    func(phase string, done, total int)
+	opt         Options
 
 	in       *inbox.Inbox
 	files    []*fileWork
@@ -193,7 +194,10 @@ func (st *state) parse(ctx context.Context, fw *fileWork, opened *inbox.Content,
 		return err
 	}
 	rows := cancellable(ctx, sheetRows)
-	opts.OnRow = fw.raw.add
+	if !st.opt.SkipWorkbooks {
+		// The rows as sent, for the annotated copy in the workbook.
+		opts.OnRow = fw.raw.add
+	}
 	opts.Progress = func(n int) {
 		st.progressf(fmt.Sprintf("reading %s: %s, %d rows", fw.file.Name, sheet, n), 0, 1)
 	}

@@ -37,15 +37,25 @@ func TestMigrateFromVersion1(t *testing.T) {
 		migrations = saved
 		t.Fatal(err)
 	}
-	c := Commit{Run: run("2009-04-27-1", "2009-04-27"), Report: []byte(`{"as_of":"2009-04-27"}`),
-		Lines: []reconcile.LineChange{
-			line("actebis", "mezzanine", "C1", 340000, "2009-04-27", "2009-06-30", reconcile.Granted),
-			line("etc", "oem-office", "E1", 500000, "2009-03-15", "2009-09-14", reconcile.Granted)},
-		Seen:  []reconcile.OrderKey{{Wholesaler: "etc", OrderID: "O-1"}},
-		Files: []FileRecord{{Wholesaler: "etc", Name: "e.xlsx", SHA256: "abc", Status: reconcile.Processed}},
-		Feeds: []string{"etc", "actebis"},
+	// The rows as the version-1 code wrote them, by SQL: today's Commit
+	// writes columns that later migrations add.
+	for _, q := range []string{
+		`INSERT INTO runs (id, as_of, started_at, finished_at, status, report) VALUES
+			('2009-04-27-1', '2009-04-27', '2009-04-27T05:00:00.000000000Z', '2009-04-27T05:01:00.000000000Z', 'ok', '{"as_of":"2009-04-27"}')`,
+		`INSERT INTO lines (id, wholesaler, program, reseller_id, amount_cents, valid_from, valid_until, state, reason, created_run, updated_run) VALUES
+			(1, 'actebis', 'mezzanine', 'C1', 340000, '2009-04-27', '2009-06-30', 'valid', 'r', '2009-04-27-1', '2009-04-27-1'),
+			(2, 'etc', 'oem-office', 'E1', 500000, '2009-03-15', '2009-09-14', 'valid', 'r', '2009-04-27-1', '2009-04-27-1')`,
+		`INSERT INTO line_events (id, line_id, run_id, status, amount_cents, valid_until, reason, at) VALUES
+			(1, 1, '2009-04-27-1', 'granted', 340000, '2009-06-30', 'r', '2009-04-27T05:01:00.000000000Z'),
+			(2, 2, '2009-04-27-1', 'granted', 500000, '2009-09-14', 'r', '2009-04-27T05:01:00.000000000Z')`,
+		`INSERT INTO seen_orders (wholesaler, order_id, run_id) VALUES ('etc', 'O-1', '2009-04-27-1')`,
+		`INSERT INTO files (sha256, wholesaler, name, run_id, status) VALUES ('abc', 'etc', 'e.xlsx', '2009-04-27-1', 'processed')`,
+		`INSERT INTO feeds (wholesaler, last_as_of) VALUES ('etc', '2009-04-27'), ('actebis', '2009-04-27')`,
+	} {
+		if _, err = old.db.ExecContext(ctx, q); err != nil {
+			break
+		}
 	}
-	err = old.Commit(ctx, c)
 	v, _ := old.SchemaVersion(ctx)
 	old.Close()
 	migrations = saved
@@ -216,7 +226,7 @@ func testResellersAndHistory(t *testing.T, be backend) {
 	}
 }
 
-func TestOpenReadOnly(t *testing.T) {
+func TestOpenReadOnlyMissing(t *testing.T) {
 	ctx := context.Background()
 	dir := filepath.Join(t.TempDir(), "var")
 	if _, err := OpenReadOnly(ctx, filepath.Join(dir, "ledger.db")); !errors.Is(err, fs.ErrNotExist) {

@@ -21,6 +21,10 @@ type Run struct {
 	ScheduledAt time.Time
 	// Status is free text for people ("done" when empty at commit).
 	Status string
+	// AsOfInstant is the instant the run's financing SLA measured from:
+	// its start, or 00:00 of an explicit as-of. Zero for a run committed
+	// before encours kept it.
+	AsOfInstant time.Time
 }
 
 // FileRecord is one inbox file as a run leaves it.
@@ -167,9 +171,9 @@ func (s *Store) commit(ctx context.Context, c Commit) error {
 	}
 
 	asOf := r.AsOf.String()
-	if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO runs (id, as_of, started_at, finished_at, scheduled_at, status, report)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`),
-		r.ID, asOf, fmtTime(r.StartedAt), fmtTime(at), nullTime(r.ScheduledAt), r.Status, c.Report); err != nil {
+	if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO runs (id, as_of, started_at, finished_at, scheduled_at, status, report, as_of_instant)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
+		r.ID, asOf, fmtTime(r.StartedAt), fmtTime(at), nullTime(r.ScheduledAt), r.Status, c.Report, nullTime(r.AsOfInstant)); err != nil {
 		return fmt.Errorf("record run: %w", err)
 	}
 	if err := hook("run"); err != nil {

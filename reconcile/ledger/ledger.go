@@ -80,18 +80,7 @@ func OpenConfig(ctx context.Context, c Config) (*Store, error) {
 }
 
 func openSQLite(ctx context.Context, path string) (*Store, error) {
-	abs, err := filepath.Abs(path)
-	if err != nil {
-		return nil, fmt.Errorf("open ledger %s: %w", path, err)
-	}
-	// SQLite's own word for this is "unable to open database file".
-	if fi, err := os.Stat(filepath.Dir(abs)); err != nil || !fi.IsDir() {
-		return nil, fmt.Errorf("open ledger %s: directory %s does not exist; create it or fix data_dir", path, filepath.Dir(abs))
-	}
-	// A file: URI with an escaped path, so that a '?' or '#' in a directory
-	// name cannot be read as DSN parameters.
 	q := url.Values{}
-	q.Set("_busy_timeout", "10000")
 	q.Set("_journal_mode", "WAL")
 	q.Set("_foreign_keys", "1")
 	q.Set("_synchronous", "FULL")
@@ -105,52 +94,37 @@ func openSQLite(ctx context.Context, path string) (*Store, error) {
 	// million-line run, and with WAL a transaction that outgrows the cache
 	// only writes its pages to the log earlier (the commit took as long).
 	q.Add("_pragma", "cache_size(-8192)")
-	u := url.URL{Scheme: "file", Path: filepath.ToSlash(abs), OmitHost: true, RawQuery: q.Encode()}
-	db, err := sql.Open("sqlite", u.String())
+	s, err := openDB(path, q)
 	if err != nil {
-		return nil, fmt.Errorf("open ledger %s: %w", path, err)
+		return nil, err
 	}
-	s := &Store{db: db, path: path, d: sqliteDialect{}, Now: time.Now}
 	if err := s.migrate(ctx); err != nil {
-		db.Close()
+		s.db.Close()
 		return nil, fmt.Errorf("open ledger %s: %w", path, err)
 	}
 	return s, nil
 }
 
-// OpenReadOnly opens an existing ledger to read it only, as `encours
-// check` does: it creates nothing (a missing file is an error wrapping
-// fs.ErrNotExist), migrates nothing and writes nothing. Its schema may be
-// older than this encours's; reads of what it lacks fail.
-func OpenReadOnly(ctx context.Context, path string) (*Store, error) {
+// openDB opens the SQLite file at path with the DSN parameters q (a busy
+// timeout is added).
+func openDB(path string, q url.Values) (*Store, error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return nil, fmt.Errorf("open ledger %s: %w", path, err)
 	}
-	if _, err := os.Stat(abs); err != nil {
-		return nil, fmt.Errorf("open ledger %s: %w", path, err)
+	// SQLite's own word for this is "unable to open database file".
+	if fi, err := os.Stat(filepath.Dir(abs)); err != nil || !fi.IsDir() {
+		return nil, fmt.Errorf("open ledger %s: directory %s does not exist; create it or fix data_dir", path, filepath.Dir(abs))
 	}
-	q := url.Values{}
-	q.Set("mode", "ro")
 	q.Set("_busy_timeout", "10000")
+	// A file: URI with an escaped path, so that a '?' or '#' in a directory
+	// name cannot be read as DSN parameters.
 	u := url.URL{Scheme: "file", Path: filepath.ToSlash(abs), OmitHost: true, RawQuery: q.Encode()}
 	db, err := sql.Open("sqlite", u.String())
 	if err != nil {
 		return nil, fmt.Errorf("open ledger %s: %w", path, err)
 	}
-	s := &Store{db: db, path: path, d: sqliteDialect{}, Now: time.Now}
-	v, err := s.SchemaVersion(ctx)
-	if err != nil {
-		db.Close()
-		return nil, fmt.Errorf("open ledger %s: %w", path, err)
-	}
-	if v > len(migrations) {
-		db.Close()
-		return nil, fmt.Errorf("open ledger %s: %w: the file has schema version %d, this encours knows up to %d; upgrade encours",
-			path, ErrSchemaTooNew, v, len(migrations))
-	}
-	s.readOnly = true
-	return s, nil
+	return &Store{db: db, path: path, d: sqliteDialect{}, Now: time.Now}, nil
 }
 
 // Driver returns SQLite or Postgres.
@@ -310,6 +284,9 @@ CREATE TABLE program_runs (
 	PRIMARY KEY (run_id, program)
 );
 `,
+	// 3: the instant each run's financing SLA measured from, so that
+	// encours simulate can replay the run with it (NULL for older runs).
+	`ALTER TABLE runs ADD COLUMN as_of_instant TEXT;`,
 }
 
 // migrate applies the migrations the ledger lacks, each in its own

@@ -190,8 +190,17 @@ func (s *Store) LastRun(ctx context.Context) (Run, bool, error) {
 // RunReport returns the run.json kept with a committed run, decompressed
 // when it was committed gzip-compressed; false when no run has this id.
 func (s *Store) RunReport(ctx context.Context, runID string) ([]byte, bool, error) {
+	return runReport(ctx, s.db, s.d, runID)
+}
+
+// rowQuerier is what *sql.DB and *sql.Tx have in common for one-row reads.
+type rowQuerier interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+func runReport(ctx context.Context, q rowQuerier, d dialect, runID string) ([]byte, bool, error) {
 	var b []byte
-	err := s.db.QueryRowContext(ctx, s.q(`SELECT report FROM runs WHERE id = ?`), runID).Scan(&b)
+	err := q.QueryRowContext(ctx, d.rebind(`SELECT report FROM runs WHERE id = ?`), runID).Scan(&b)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, false, nil
 	}

@@ -1,0 +1,326 @@
+package ledger
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/url"
+	"os"
+	"strings"
+
+	"github.com/encours/encours/reconcile"
+)
+
+// OpenReadOnly opens an existing ledger for reading only: it never
+// creates, migrates nor writes the file (a statement that would write
+// fails), and closing it leaves the folder as it was. encours simulate
+// reads the real ledger this way, also while a daemon writes it. A schema
+// newer than this encours knows is refused as Open refuses it; an older
+// one is read as it is.
+func OpenReadOnly(ctx context.Context, path string) (*Store, error) {
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("open ledger %s: there is no ledger there (%w): no run was ever committed with this data_dir; check data_dir or run encours run first", path, fs.ErrNotExist)
+	} else if err != nil {
+		return nil, fmt.Errorf("open ledger %s: %w", path, err)
+	}
+	q := url.Values{}
+	// Read-write but never create: a read-only connection ("mode=ro")
+	// cannot remove the -wal and -shm files it makes, which would stay
+	// beside a ledger that had none. query_only refuses every write.
+	q.Set("mode", "rw")
+	q.Add("_pragma", "query_only(1)")
+	s, err := openDB(path, q)
+	if err != nil {
+		return nil, err
+	}
+	s.readOnly = true
+	v, err := s.SchemaVersion(ctx)
+	if err != nil {
+		s.db.Close()
+		return nil, fmt.Errorf("open ledger %s: %w", path, err)
+	}
+	if v > len(migrations) {
+		s.db.Close()
+		return nil, fmt.Errorf("open ledger %s: %w: the file has schema version %d, this encours knows up to %d; upgrade encours",
+			path, ErrSchemaTooNew, v, len(migrations))
+	}
+	return s, nil
+}
+
+// Snapshot writes a consistent copy of the whole ledger, schema version
+// included, into a new SQLite file at path, which must not exist or be
+// empty, and syncs it. Readers go on meanwhile. encours keeps the copy
+// taken before each run's commit, so that encours simulate can replay the
+// latest run from the ledger as it stood before it; a driver for another
+// database writes the same tables into an SQLite file at path.
+func (s *Store) Snapshot(ctx context.Context, path string) error {
+	if s.d.name() != SQLite {
+		return s.snapshotCopy(ctx, path)
+	}
+	if _, err := s.db.ExecContext(ctx, `VACUUM INTO ?`, path); err != nil {
+		return fmt.Errorf("snapshot the ledger into %s: %w", path, err)
+	}
+	// VACUUM INTO does not sync what it wrote.
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		return fmt.Errorf("snapshot the ledger into %s: %w", path, err)
+	}
+	err = f.Sync()
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("snapshot the ledger into %s: %w", path, err)
+	}
+	return nil
+}
+
+// snapshotCopy writes the ledger of another engine into a new SQLite file
+// at path with Copy: every table, counts verified, synced at its commit.
+func (s *Store) snapshotCopy(ctx context.Context, path string) error {
+	dst, err := Open(ctx, path)
+	if err != nil {
+		return fmt.Errorf("snapshot the ledger into %s: %w", path, err)
+	}
+	if _, err := Copy(ctx, dst, s, nil); err != nil {
+		dst.Close()
+		return fmt.Errorf("snapshot the ledger into %s: %w", path, err)
+	}
+	if err := dst.Close(); err != nil {
+		return fmt.Errorf("snapshot the ledger into %s: %w", path, err)
+	}
+	return nil
+}
+
+// Archived says where the file with content SHA256 was archived.
+type Archived struct {
+	SHA256 string
+	// Path is the archived file, relative to data_dir when inside it.
+	Path string
+}
+
+// SetArchived records where processed files were archived. A path is
+// recorded only where none is yet: a file whose run died before moving it
+// is archived by a later run as a duplicate, and that copy is the one
+// recorded then. Content no run processed is ignored.
+func (s *Store) SetArchived(ctx context.Context, files []Archived) error {
+	if len(files) == 0 {
+		return nil
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("record archived files: %w", err)
+	}
+	defer tx.Rollback()
+	st, err := tx.PrepareContext(ctx, s.q(`UPDATE files SET archived_path = ? WHERE sha256 = ? AND archived_path = ''`))
+	if err != nil {
+		return fmt.Errorf("record archived files: %w", err)
+	}
+	defer st.Close()
+	for _, f := range files {
+		if _, err := st.ExecContext(ctx, f.Path, f.SHA256); err != nil {
+			return fmt.Errorf("record where %s was archived: %w", f.Path, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("record archived files: %w", err)
+	}
+	return nil
+}
+
+// ReplayRun is a committed run with the files it processed.
+type ReplayRun struct {
+	Run
+	// Files are the files the run processed (its duplicates are not), by
+	// wholesaler and name; ArchivedPath is empty where the move was never
+	// recorded.
+	Files []FileRecord
+}
+
+// ReplayHistory is what encours simulate replays, read in one transaction: a
+// run committed meanwhile is wholly in it or not at all.
+type ReplayHistory struct {
+	// Runs are every committed run, oldest first, in the order LastRun
+	// reads them backwards (as-of, then finish).
+	Runs []ReplayRun
+	// LatestReport is the run.json kept with the last of Runs; nil when
+	// there is no run.
+	LatestReport []byte
+}
+
+// Replays reads every committed run, the files each processed and the
+// latest run's report.
+func (s *Store) Replays(ctx context.Context) (ReplayHistory, error) {
+	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return ReplayHistory{}, fmt.Errorf("read the runs: %w", err)
+	}
+	defer tx.Rollback()
+	h, err := history(ctx, tx, s.d)
+	if err != nil {
+		return ReplayHistory{}, fmt.Errorf("read the runs: %w", err)
+	}
+	return h, tx.Commit()
+}
+
+func history(ctx context.Context, tx *sql.Tx, d dialect) (ReplayHistory, error) {
+	// A ledger not yet migrated has no as_of_instant column.
+	var hasInstant int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM pragma_table_info('runs') WHERE name = 'as_of_instant'`).Scan(&hasInstant); err != nil {
+		return ReplayHistory{}, err
+	}
+	instant := "NULL"
+	if hasInstant > 0 {
+		instant = "as_of_instant"
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT id, as_of, started_at, finished_at, scheduled_at, status, `+instant+`
+		FROM runs ORDER BY as_of, finished_at, id`)
+	if err != nil {
+		return ReplayHistory{}, err
+	}
+	defer rows.Close()
+	var h ReplayHistory
+	index := map[string]int{}
+	for rows.Next() {
+		var r ReplayRun
+		var asOf, started, finished string
+		var scheduled, inst sql.NullString
+		if err := rows.Scan(&r.ID, &asOf, &started, &finished, &scheduled, &r.Status, &inst); err != nil {
+			return ReplayHistory{}, err
+		}
+		if r.AsOf, err = parseDate(asOf); err != nil {
+			return ReplayHistory{}, err
+		}
+		if r.StartedAt, err = parseTime(started); err != nil {
+			return ReplayHistory{}, err
+		}
+		if r.FinishedAt, err = parseTime(finished); err != nil {
+			return ReplayHistory{}, err
+		}
+		if r.ScheduledAt, err = parseNullTime(scheduled); err != nil {
+			return ReplayHistory{}, err
+		}
+		if r.AsOfInstant, err = parseNullTime(inst); err != nil {
+			return ReplayHistory{}, err
+		}
+		index[r.ID] = len(h.Runs)
+		h.Runs = append(h.Runs, r)
+	}
+	if err := rows.Err(); err != nil {
+		return ReplayHistory{}, err
+	}
+	rows.Close()
+
+	frows, err := tx.QueryContext(ctx, `SELECT run_id, sha256, wholesaler, name, status, archived_path FROM files
+		ORDER BY run_id, wholesaler, name, sha256`)
+	if err != nil {
+		return ReplayHistory{}, err
+	}
+	defer frows.Close()
+	for frows.Next() {
+		var runID, status string
+		var f FileRecord
+		if err := frows.Scan(&runID, &f.SHA256, &f.Wholesaler, &f.Name, &status, &f.ArchivedPath); err != nil {
+			return ReplayHistory{}, err
+		}
+		f.Status = reconcile.FileStatus(status)
+		if i, ok := index[runID]; ok {
+			h.Runs[i].Files = append(h.Runs[i].Files, f)
+		}
+	}
+	if err := frows.Err(); err != nil {
+		return ReplayHistory{}, err
+	}
+	if len(h.Runs) > 0 {
+		last := h.Runs[len(h.Runs)-1].ID
+		b, _, err := runReport(ctx, tx, d, last)
+		if err != nil {
+			return ReplayHistory{}, err
+		}
+		h.LatestReport = b
+	}
+	return h, nil
+}
+
+// Dump writes the schema version and every row of every table, in rowid
+// order, one line per row: two ledgers with the same content give the
+// same text. It is for comparing ledgers (encours simulate's tests prove
+// with it that the real ledger is left as it was).
+func (s *Store) Dump(ctx context.Context, w io.Writer) error {
+	v, err := s.SchemaVersion(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "user_version %d\n", v)
+	rows, err := s.db.QueryContext(ctx, `SELECT name, sql FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%' ORDER BY name`)
+	if err != nil {
+		return fmt.Errorf("dump the ledger: %w", err)
+	}
+	type object struct{ name, sql string }
+	var objects []object
+	for rows.Next() {
+		var o object
+		var text sql.NullString
+		if err := rows.Scan(&o.name, &text); err != nil {
+			rows.Close()
+			return fmt.Errorf("dump the ledger: %w", err)
+		}
+		o.sql = text.String
+		objects = append(objects, o)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("dump the ledger: %w", err)
+	}
+	for _, o := range objects {
+		fmt.Fprintf(w, "schema %s: %s\n", o.name, o.sql)
+		if !strings.HasPrefix(o.sql, "CREATE TABLE") {
+			continue
+		}
+		order := "rowid"
+		if strings.Contains(o.sql, "WITHOUT ROWID") {
+			order = "1, 2"
+		}
+		if err := dumpTable(ctx, s.db, w, o.name, order); err != nil {
+			return fmt.Errorf("dump table %s: %w", o.name, err)
+		}
+	}
+	return nil
+}
+
+func dumpTable(ctx context.Context, db *sql.DB, w io.Writer, table, order string) error {
+	// The names come from sqlite_schema, not from anyone's input.
+	rows, err := db.QueryContext(ctx, `SELECT * FROM "`+table+`" ORDER BY `+order)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return err
+	}
+	vals := make([]any, len(cols))
+	ptrs := make([]any, len(cols))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	for rows.Next() {
+		if err := rows.Scan(ptrs...); err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "%s:", table)
+		for i, v := range vals {
+			if b, ok := v.([]byte); ok {
+				fmt.Fprintf(w, " %s=%x", cols[i], sha256.Sum256(b))
+				continue
+			}
+			fmt.Fprintf(w, " %s=%v", cols[i], v)
+		}
+		fmt.Fprintln(w)
+	}
+	return rows.Err()
+}
