@@ -70,8 +70,8 @@ func TestTrackFindings(t *testing.T) {
 				responseOf: []Answer{AnswerInProgress}},
 		},
 		{
-			name: "changed figures are rewritten, unchanged ones are not",
-			open: []Finding{answered, openFinding(c1011, "2009-04-27", "2009-04-27-1")},
+			name:    "changed figures are rewritten, unchanged ones are not",
+			open:    []Finding{answered, openFinding(c1011, "2009-04-27", "2009-04-27-1")},
 			current: []Discrepancy{disc("actebis", UnderApplied, "C1004", "", 20000, 0), c1011},
 			want: want{states: []FindingState{FindingOpen, FindingOpen}, firstSeen: []string{"2009-04-20", "2009-04-27"},
 				refRuns: []string{"2009-04-20-1", "2009-04-27-1"}, changed: []string{"C1004"}, responseOf: []Answer{AnswerInProgress, ""}},
