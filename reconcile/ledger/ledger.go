@@ -27,6 +27,8 @@ type Store struct {
 	// Now is the clock used for the few instants the store stamps itself
 	// (sent_at of a message); tests replace it.
 	Now func() time.Time
+	// readOnly is set by OpenReadOnly.
+	readOnly bool
 }
 
 // ErrSchemaTooNew is returned by Open for a ledger written by a newer
@@ -74,11 +76,48 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	return s, nil
 }
 
+// OpenReadOnly opens an existing ledger to read it only, as `encours
+// check` does: it creates nothing (a missing file is an error wrapping
+// fs.ErrNotExist), migrates nothing and writes nothing. Its schema may be
+// older than this encours's; reads of what it lacks fail.
+func OpenReadOnly(ctx context.Context, path string) (*Store, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("open ledger %s: %w", path, err)
+	}
+	if _, err := os.Stat(abs); err != nil {
+		return nil, fmt.Errorf("open ledger %s: %w", path, err)
+	}
+	q := url.Values{}
+	q.Set("mode", "ro")
+	q.Set("_busy_timeout", "10000")
+	u := url.URL{Scheme: "file", Path: filepath.ToSlash(abs), OmitHost: true, RawQuery: q.Encode()}
+	db, err := sql.Open("sqlite", u.String())
+	if err != nil {
+		return nil, fmt.Errorf("open ledger %s: %w", path, err)
+	}
+	s := &Store{db: db, path: path, Now: time.Now}
+	v, err := s.SchemaVersion(ctx)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open ledger %s: %w", path, err)
+	}
+	if v > len(migrations) {
+		db.Close()
+		return nil, fmt.Errorf("open ledger %s: %w: the file has schema version %d, this encours knows up to %d; upgrade encours",
+			path, ErrSchemaTooNew, v, len(migrations))
+	}
+	s.readOnly = true
+	return s, nil
+}
+
 // Close releases the database. It does not wait for nor cancel running
 // queries; callers finish their work first.
 func (s *Store) Close() error {
-	// optimize is cheap and keeps the planner's statistics fresh.
-	_, _ = s.db.Exec("PRAGMA optimize")
+	if !s.readOnly {
+		// optimize is cheap and keeps the planner's statistics fresh.
+		_, _ = s.db.Exec("PRAGMA optimize")
+	}
 	return s.db.Close()
 }
 
@@ -178,6 +217,73 @@ CREATE TABLE schedule (
 	key   TEXT PRIMARY KEY,
 	value TEXT NOT NULL
 );
+`,
+	// 2: findings that live on and the wholesalers' answers (spec §10):
+	// one row per episode of a finding (open while resolved_run is NULL,
+	// with its latest answer), every answer received, the runs each
+	// wholesaler delivered in, when a stale feed was last mailed about,
+	// and the export row each line decision came from. Portable SQL: it
+	// runs unchanged on PostgreSQL.
+	`
+CREATE TABLE findings (
+	wholesaler     TEXT NOT NULL,
+	kind           TEXT NOT NULL,
+	reseller_id    TEXT NOT NULL,
+	program        TEXT NOT NULL,
+	order_id       TEXT NOT NULL,
+	first_run      TEXT NOT NULL REFERENCES runs(id),
+	first_seen     TEXT NOT NULL,
+	ref            TEXT NOT NULL,
+	expected_cents BIGINT NOT NULL,
+	actual_cents   BIGINT NOT NULL,
+	hours          BIGINT NOT NULL,
+	resolved_run   TEXT REFERENCES runs(id),
+	resolved_on    TEXT,
+	response       TEXT NOT NULL DEFAULT '',
+	comment        TEXT NOT NULL DEFAULT '',
+	response_file  TEXT NOT NULL DEFAULT '',
+	answered_run   TEXT REFERENCES runs(id),
+	answered_on    TEXT,
+	PRIMARY KEY (wholesaler, kind, reseller_id, program, order_id, first_run)
+);
+-- One open episode per key; the index also finds a wholesaler's open
+-- findings without reading its resolved ones.
+CREATE UNIQUE INDEX findings_open ON findings(wholesaler, kind, reseller_id, program, order_id) WHERE resolved_run IS NULL;
+CREATE INDEX findings_reseller ON findings(wholesaler, reseller_id);
+CREATE INDEX findings_ref ON findings(wholesaler, ref);
+
+CREATE TABLE responses (
+	run_id      TEXT NOT NULL REFERENCES runs(id),
+	file        TEXT NOT NULL,
+	wholesaler  TEXT NOT NULL,
+	kind        TEXT NOT NULL,
+	reseller_id TEXT NOT NULL,
+	program     TEXT NOT NULL,
+	order_id    TEXT NOT NULL,
+	first_run   TEXT NOT NULL,
+	response    TEXT NOT NULL,
+	comment     TEXT NOT NULL,
+	row_num     BIGINT NOT NULL,
+	PRIMARY KEY (run_id, file, wholesaler, kind, reseller_id, program, order_id, first_run)
+);
+CREATE INDEX responses_reseller ON responses(wholesaler, reseller_id);
+
+CREATE TABLE deliveries (
+	wholesaler TEXT NOT NULL,
+	run_id     TEXT NOT NULL REFERENCES runs(id),
+	as_of      TEXT NOT NULL,
+	PRIMARY KEY (wholesaler, run_id)
+);
+
+CREATE TABLE stale_notices (
+	wholesaler TEXT PRIMARY KEY,
+	mailed_on  TEXT NOT NULL
+);
+
+ALTER TABLE line_events ADD COLUMN source_file TEXT NOT NULL DEFAULT '';
+ALTER TABLE line_events ADD COLUMN source_sheet TEXT NOT NULL DEFAULT '';
+ALTER TABLE line_events ADD COLUMN source_row BIGINT NOT NULL DEFAULT 0;
+CREATE INDEX lines_reseller ON lines(wholesaler, reseller_id);
 `,
 }
 

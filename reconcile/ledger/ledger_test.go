@@ -47,7 +47,8 @@ func line(w, p, r string, amount reconcile.Cents, from, until string, st reconci
 func dump(t *testing.T, s *Store) map[string]int {
 	t.Helper()
 	out := map[string]int{}
-	for _, tb := range []string{"runs", "lines", "line_events", "files", "seen_orders", "feeds", "outbox", "schedule"} {
+	for _, tb := range []string{"runs", "lines", "line_events", "files", "seen_orders", "feeds", "outbox", "schedule",
+		"findings", "responses", "deliveries", "stale_notices"} {
 		var n int
 		if err := s.db.QueryRow("SELECT count(*) FROM " + tb).Scan(&n); err != nil {
 			t.Fatal(err)
@@ -142,7 +143,7 @@ func TestOpenRollsBackAFailedMigration(t *testing.T) {
 	saved := migrations
 	defer func() { migrations = saved }()
 	migrations = append(append([]string(nil), saved...), `CREATE TABLE half (n INTEGER); SELECT * FROM no_such_table`)
-	if _, err := Open(ctx, path); err == nil || !strings.Contains(err.Error(), "version 2") {
+	if _, err := Open(ctx, path); err == nil || !strings.Contains(err.Error(), fmt.Sprintf("version %d", len(saved)+1)) {
 		t.Fatalf("err = %v", err)
 	}
 	migrations = saved
@@ -151,7 +152,7 @@ func TestOpenRollsBackAFailedMigration(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	if v, _ := s.SchemaVersion(ctx); v != 1 {
+	if v, _ := s.SchemaVersion(ctx); v != len(saved) {
 		t.Errorf("version after a failed migration = %d", v)
 	}
 	var n int
@@ -711,6 +712,9 @@ func TestCommitIsAtomic(t *testing.T) {
 			Files:  []FileRecord{{Wholesaler: "etc", Name: "e.xlsx", SHA256: "e9", Status: reconcile.Processed}},
 			Feeds:  []string{"etc"},
 			Outbox: []reconcile.Message{msg("m9@encours", id, "etc", "x@etc.example", time.Time{})},
+			Findings: reconcile.FindingChanges{New: []reconcile.Finding{{Discrepancy: reconcile.Discrepancy{
+				Wholesaler: "etc", Kind: reconcile.MissingAccount, ResellerID: "E9", FirstSeen: d("2009-05-11"), Ref: "R9"}}}},
+			StaleMailed: []string{"actebis"},
 		}
 	}
 	setup := func(t *testing.T) (*Store, reconcile.LineChange) {
