@@ -178,6 +178,10 @@ type Discrepancy struct {
 	Response   Answer `json:"response,omitempty"`
 	Comment    string `json:"comment,omitempty"`
 	AnsweredOn Date   `json:"answered_on,omitempty"`
+	// Carried marks an open finding of a wholesaler that did not deliver
+	// in this run, shown again in its workbook and mail as its last
+	// delivery listed it: not checked again, and never in run.json.
+	Carried bool `json:"-"`
 }
 
 // Input is everything Evaluate needs for one run.

@@ -100,7 +100,7 @@ func TestOutputsCarryBudgets(t *testing.T) {
 	}
 	// The consolidated workbook: every sheet of §8, the history with its chart.
 	c := openBook(t, filepath.Join(out, "consolidated-2009-05-04.xlsx"))
-	want := "Synthèse|Historique|Revendeurs|Toutes les lignes|Liste d'attente|Écarts|Fichiers"
+	want := "Synthèse|Historique|Revendeurs|Toutes les lignes|Liste d'attente|Écarts|Écarts résolus|Fichiers"
 	if got := strings.Join(c.GetSheetList(), "|"); got != want {
 		t.Errorf("consolidated sheets %s, want %s", got, want)
 	}
