@@ -166,7 +166,7 @@ func (r *Runner) execute(ctx context.Context, st *state, store *ledger.Store, ou
 	if err := st.writeOutputs(out); err != nil {
 		return false, err
 	}
-	if err := st.renderMail(start); err != nil {
+	if err := st.renderMail(ctx, start); err != nil {
 		return false, err
 	}
 	if lim := r.CommitMemoryLimit; lim > 0 {

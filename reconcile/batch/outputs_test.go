@@ -2,6 +2,7 @@ package batch
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"log/slog"
 	"mime"
@@ -114,7 +115,7 @@ func TestOutputsCarryBudgets(t *testing.T) {
 		t.Errorf("Revendeurs!A2 = %q", v)
 	}
 
-	if err := st.renderMail(time.Date(2009, 5, 4, 7, 0, 0, 0, time.UTC)); err != nil {
+	if err := st.renderMail(context.Background(), time.Date(2009, 5, 4, 7, 0, 0, 0, time.UTC)); err != nil {
 		t.Fatal(err)
 	}
 	bodies := map[string]string{}

@@ -132,7 +132,7 @@ func wordList() string {
 // workbook carries its marker (spec §10.2): document properties do not
 // survive every tool, a very hidden sheet does (LibreOffice keeps it as
 // hidden).
-const MarkerSheet = "encours"
+const MarkerSheet = "encours-responses"
 
 // The labels of the marker sheet's rows, in column A; the values are in
 // column B.

@@ -81,7 +81,7 @@ func TestWriteWholesalerFindings(t *testing.T) {
 	}
 
 	// The marker: a very hidden sheet with the signed run and wholesaler.
-	if !regexp.MustCompile(`<sheet name="encours" [^>]*state="veryHidden"`).MatchString(zipPart(t, data, "xl/workbook.xml")) {
+	if !regexp.MustCompile(`<sheet name="encours-responses" [^>]*state="veryHidden"`).MatchString(zipPart(t, data, "xl/workbook.xml")) {
 		t.Errorf("the marker sheet is not very hidden:\n%s", zipPart(t, data, "xl/workbook.xml"))
 	}
 	wb, err := Open(bytes.NewReader(data), int64(len(data)), Limits{})
