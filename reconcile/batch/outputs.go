@@ -302,10 +302,10 @@ func (st *state) commit(ctx context.Context, start, end, scheduled time.Time) er
 	c := ledger.Commit{
 		Run: ledger.Run{ID: st.runID, AsOf: st.asOf, StartedAt: start, FinishedAt: end,
 			ScheduledAt: scheduled, Status: "ok"},
-		Report: report,
-		Lines:  st.outcome.Lines,
-		Seen:   st.outcome.Seen,
-		Outbox: st.messages,
+		Report:   report,
+		Lines:    st.outcome.Lines,
+		Seen:     st.outcome.Seen,
+		Outbox:   st.messages,
 		Findings: st.findings, Responses: st.responses,
 		StaleMailed: st.staleMailed, StaleCleared: st.staleCleared,
 	}
