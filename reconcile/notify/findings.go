@@ -69,9 +69,9 @@ func answerText(lang string, a reconcile.Answer, on reconcile.Date, comment stri
 	}
 	if c := clean(comment); c != "" {
 		if lang == "en" {
-			s += ": “" + c + "”"
+			s += " — “" + c + "”"
 		} else {
-			s += "\u00a0: «\u00a0" + c + "\u00a0»"
+			s += " — «\u00a0" + c + "\u00a0»"
 		}
 	}
 	return s

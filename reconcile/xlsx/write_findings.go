@@ -133,7 +133,7 @@ func stateText(l lang, w findingWords, d reconcile.Discrepancy, asOf reconcile.D
 	return s
 }
 
-// answerText is the latest answer to a finding: "contesté le 27/04/2009 :
+// answerText is the latest answer to a finding: "contesté le 27/04/2009 —
 // déjà appliqué".
 func answerText(l lang, w findingWords, a reconcile.Answer, on reconcile.Date, comment string) string {
 	if a == "" {
@@ -144,11 +144,7 @@ func answerText(l lang, w findingWords, a reconcile.Answer, on reconcile.Date, c
 		s = a.Word(l.code)
 	}
 	if comment != "" {
-		sep := " : "
-		if l.code == "en" {
-			sep = ": "
-		}
-		s += sep + comment
+		s += " — " + comment
 	}
 	return s
 }

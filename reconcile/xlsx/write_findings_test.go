@@ -48,7 +48,7 @@ func TestWriteWholesalerFindings(t *testing.T) {
 		"J1": "État", "K1": "Dernière réponse", "L1": "Votre réponse", "M1": "Votre commentaire", "N1": "Réf. écart",
 		"B2": "C002", "J2": "nouveau", "N2": "BBBB000002", "L2": "", "K2": "",
 		"B3": "C001", "J3": "ouvert depuis le 06/04/2009, 4\u00a0semaines", "N3": "AAAA000001",
-		"K3": "contesté le 27/04/2009 : " + evilName,
+		"K3": "contesté le 27/04/2009 — " + evilName,
 	})
 	if fm, _ := f.GetCellFormula(s, "K3"); fm != "" {
 		t.Errorf("the comment became a formula: %q", fm)
@@ -102,14 +102,14 @@ func TestWriteWholesalerFindings(t *testing.T) {
 
 	wantCells(t, f, "Écarts résolus", map[string]string{
 		"A2": "compte absent de l'export", "B2": "C007", "F2": "39923", "G2": "39937", "H2": "2\u00a0semaines",
-		"I2": "corrigé : réintégré",
+		"I2": "corrigé — réintégré",
 	})
 
 	// In English, the English list and headers.
 	data = bookBytes(t, findingsBook("en"))
 	f = open(t, data)
 	wantCells(t, f, "Discrepancies", map[string]string{"L1": "Your response", "N1": "Finding ref", "J3": "open since 6 Apr 2009, 4\u00a0weeks",
-		"K3": "disputed on 27 Apr 2009: " + evilName})
+		"K3": "disputed on 27 Apr 2009 — " + evilName})
 	if dvs, _ := f.GetDataValidations("Discrepancies"); len(dvs) != 1 || dvs[0].Formula1 != `"fixed,disputed,in_progress"` {
 		t.Errorf("English list: %+v", dvs)
 	}
@@ -153,9 +153,9 @@ func TestWriteConsolidatedFindings(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantCells(t, f, "Écarts", map[string]string{"A2": "Actebis", "K2": "nouveau", "K3": "ouvert depuis le 06/04/2009, 4\u00a0semaines",
-		"L3": "contesté le 27/04/2009 : " + evilName, "M1": ""})
+		"L3": "contesté le 27/04/2009 — " + evilName, "M1": ""})
 	if dvs, _ := f.GetDataValidations("Écarts"); len(dvs) != 0 {
 		t.Errorf("the managers' book has answer lists: %+v", dvs)
 	}
-	wantCells(t, f, "Écarts résolus", map[string]string{"A2": "Actebis", "C2": "C007", "J2": "corrigé : réintégré"})
+	wantCells(t, f, "Écarts résolus", map[string]string{"A2": "Actebis", "C2": "C007", "J2": "corrigé — réintégré"})
 }
