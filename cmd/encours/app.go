@@ -55,6 +55,7 @@ commands:
   run     --config FILE [--as-of YYYY-MM-DD] [--out DIR] [--dry-run]   one run now
   daemon  --config FILE [--log-format text|json]                       runs on the schedule until SIGINT/SIGTERM
   check   --config FILE                                                validates config and rules, prints the programs and next run times
+  explain --config FILE --wholesaler ID --reseller ID [--json]          one reseller's history: lines, findings, answers
   demo    [--out DIR]                                                  runs the samples/ weeks in a scratch folder
   gen     --config FILE --wholesaler ID --rows N [--orders M] --out FILE.xlsx [--seed S] [--as-of D]   writes a large export (benchmarks)
 `
@@ -77,6 +78,8 @@ func (m *Main) Run(ctx context.Context, args []string) int {
 		err = m.cmdDemo(ctx, args[1:])
 	case "gen":
 		err = m.cmdGen(ctx, args[1:])
+	case "explain":
+		err = m.cmdExplain(ctx, args[1:])
 	case "help", "-h", "--help":
 		fmt.Fprint(m.Stdout, usage)
 		return exitOK

@@ -46,11 +46,28 @@ var kindWords = map[string]map[reconcile.DiscrepancyKind]string{
 	},
 }
 
-func kindWord(lang string, k reconcile.DiscrepancyKind) string {
-	if w := kindWords[lang][k]; w != "" {
+// KindWord names a kind of finding for a reader of lang in a few words
+// ("compte absent de l'export").
+func KindWord(lang string, k reconcile.DiscrepancyKind) string {
+	if w := kindWords[language(lang)][k]; w != "" {
 		return w
 	}
 	return clean(string(k))
+}
+
+var statusWords = map[string]map[reconcile.LineStatus]string{
+	"fr": {reconcile.Granted: "accordée", reconcile.Increased: "relevée", reconcile.Extended: "prolongée",
+		reconcile.Unchanged: "active", reconcile.Ended: "échue", reconcile.Withdrawn: "révoquée"},
+	"en": {reconcile.Granted: "granted", reconcile.Increased: "increased", reconcile.Extended: "extended",
+		reconcile.Unchanged: "active", reconcile.Ended: "expired", reconcile.Withdrawn: "revoked"},
+}
+
+// StatusWord names what a run did to a line for a reader of lang.
+func StatusWord(lang string, s reconcile.LineStatus) string {
+	if w := statusWords[language(lang)][s]; w != "" {
+		return w
+	}
+	return clean(string(s))
 }
 
 // answerText is a finding's latest answer as a reader of lang reads it:
@@ -93,7 +110,7 @@ func (v *view) discOf(s Summary, d reconcile.Discrepancy) discView {
 		gap = -gap
 	}
 	dv := discView{
-		Kind: string(d.Kind), KindWord: kindWord(lang, d.Kind), Reseller: reseller(s, d.ResellerID), Program: programName(s, d.Program),
+		Kind: string(d.Kind), KindWord: KindWord(lang, d.Kind), Reseller: reseller(s, d.ResellerID), Program: programName(s, d.Program),
 		OrderID: clean(d.OrderID), Expected: money(d.ExpectedCents, lang),
 		Actual: money(d.ActualCents, lang), Gap: money(gap, lang), Hours: d.Hours,
 		Answer: answerText(lang, d.Response, d.AnsweredOn, d.Comment), Wholesaler: wholesalerName(s, d.Wholesaler),
@@ -124,7 +141,7 @@ func buildFindings(s Summary, v *view) {
 	}
 	for _, r := range s.Resolved {
 		listed(&f.Resolved, &v.Counts.Resolved, resolvedView{
-			Kind: string(r.Kind), KindWord: kindWord(lang, r.Kind), Reseller: reseller(s, r.ResellerID), Program: programName(s, r.Program),
+			Kind: string(r.Kind), KindWord: KindWord(lang, r.Kind), Reseller: reseller(s, r.ResellerID), Program: programName(s, r.Program),
 			OrderID: clean(r.OrderID), Wholesaler: wholesalerName(s, r.Wholesaler),
 			Since: date(r.FirstSeen, lang), Age: reconcile.Age(lang, r.FirstSeen, s.AsOf),
 			Answer: answerText(lang, r.Response, 0, r.Comment),

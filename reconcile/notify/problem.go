@@ -271,7 +271,7 @@ var problemFR = []problemRule{
 		"la référence « $1 » n'est celle d'aucun de vos écarts : répondez sur la ligne d'un écart sans modifier sa référence"),
 	{regexp.MustCompile(`^this finding \(([a-z_]+), reseller (.*)\) was resolved on (\d{4}-\d\d-\d\d): there is nothing to answer any more$`),
 		func(m []string) (string, bool) {
-			return localDates("fr", "cet écart ("+kindWord("fr", reconcile.DiscrepancyKind(m[1]))+", client "+m[2]+") a été résolu le "+m[3]+
+			return localDates("fr", "cet écart ("+KindWord("fr", reconcile.DiscrepancyKind(m[1]))+", client "+m[2]+") a été résolu le "+m[3]+
 				" : il n'y a plus rien à y répondre"), true
 		}},
 	rule(`^the response columns are missing: sheet `+cellText+` has no column headed "(.+)" \("(.+)"\) and "(.+)" \("(.+)"\); answer in the workbook encours sent, without renaming or removing its columns$`,
