@@ -9,6 +9,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/encours/encours/reconcile"
+	"github.com/encours/encours/reconcile/config"
 )
 
 // cmdCheck is `encours check --config FILE`: validates the config and the
@@ -33,7 +34,11 @@ func (m *Main) cmdCheck(_ context.Context, args []string) error {
 	}
 	out := m.Stdout
 	fmt.Fprintf(out, "config %s is valid\n", *cfgPath)
-	fmt.Fprintf(out, "time zone %s; inbox %s; data_dir %s; mail via %s\n\n", cfg.Timezone, cfg.Inbox, cfg.DataDir, cfg.Mail.Transport)
+	send := "every run"
+	if cfg.Mail.Send == config.SendOnChange {
+		send = "only to wholesalers with news (mail.send: on_change)"
+	}
+	fmt.Fprintf(out, "time zone %s; inbox %s; data_dir %s; mail via %s, %s\n\n", cfg.Timezone, cfg.Inbox, cfg.DataDir, cfg.Mail.Transport, send)
 
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "WHOLESALER\tNAME\tLANGUAGE\tPROGRAMS")

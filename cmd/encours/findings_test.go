@@ -514,3 +514,179 @@ func TestBadResponseFiles(t *testing.T) {
 		}
 	}
 }
+
+// mailedTo lists who a run mailed, from run.json.
+func mailedTo(r reconcile.Report) []string {
+	var to []string
+	for _, m := range r.Mail {
+		to = append(to, m.Recipient)
+	}
+	slices.Sort(to)
+	return to
+}
+
+// TestMailOnChange: with mail.send: on_change a quiet run sends nothing, a
+// run with news for one wholesaler mails it and the program managers only,
+// and a stale feed is mailed about when it turns stale, then at most once
+// a week.
+func TestMailOnChange(t *testing.T) {
+	dir, cfg := copySamples(t)
+	b, _ := os.ReadFile(cfg)
+	on := strings.Replace(string(b), "  transport: dir\n", "  transport: dir\n  send: on_change\n", 1)
+	if on == string(b) {
+		t.Fatal("sample config changed: cannot set mail.send")
+	}
+	os.WriteFile(cfg, []byte(on), 0o644)
+	if code, stderr := cliRun(t, "check", "--config", cfg); code != 0 {
+		t.Fatalf("check: exit %d\n%s", code, stderr)
+	}
+
+	stage(t, dir, "2009-04-20")
+	all := mailedTo(runWeek(t, dir, cfg, "2009-04-20"))
+	if len(all) != 6 {
+		t.Errorf("first run mailed %v, want every wholesaler and the managers (6)", all)
+	}
+	// A line that expires is news: ETC's R-20011 (until 2009-04-20).
+	if got, want := mailedTo(runWeek(t, dir, cfg, "2009-04-21")), []string{"credit.clients@etc.example", "pm@vendor.example"}; !slices.Equal(got, want) {
+		t.Errorf("an expiry at ETC mailed %v, want %v", got, want)
+	}
+	// Actebis alone delivers, with a new finding (C1 under-applied).
+	drop(t, dir, "actebis", "a.xlsx", actebisBook(t, acc("C1", 9000, 12340, 0)))
+	r := runWeek(t, dir, cfg, "2009-04-22")
+	if _, ok := findingOf(r, "actebis", "C1", reconcile.UnderApplied); !ok {
+		t.Fatal("no new finding for C1")
+	}
+	if got, want := mailedTo(r), []string{"credit@actebis.example", "encours@actebis.example", "pm@vendor.example"}; !slices.Equal(got, want) {
+		t.Errorf("a run with news for Actebis mailed %v, want %v", got, want)
+	}
+	if r := runWeek(t, dir, cfg, "2009-04-23"); len(r.Mail) != 0 {
+		t.Errorf("a quiet run mailed %v", mailedTo(r))
+	}
+	if emls, _ := filepath.Glob(filepath.Join(dir, "var", "outbox", "*.eml")); len(emls) != 6+2+3 {
+		t.Errorf("outbox holds %d messages, want 11", len(emls))
+	}
+	// 2009-04-29: ETC, Ingram and Tech Data have been silent 9 days: stale,
+	// mailed once; Actebis (last export on 04-22) is not.
+	stale3 := []string{"credit-fr@ingrammicro.example", "credit.clients@etc.example", "fr-credit@techdata.example", "pm@vendor.example"}
+	if got := mailedTo(runWeek(t, dir, cfg, "2009-04-29")); !slices.Equal(got, stale3) {
+		t.Errorf("feeds turning stale: mailed %v, want %v", got, stale3)
+	}
+	if r := runWeek(t, dir, cfg, "2009-04-30"); len(r.Mail) != 0 {
+		t.Errorf("still stale, a day after the notice: mailed %v", mailedTo(r))
+	}
+	// Actebis turned stale on 2009-05-01: mailed at the next run; the
+	// others not yet again.
+	if got, want := mailedTo(runWeek(t, dir, cfg, "2009-05-05")), []string{"credit@actebis.example", "encours@actebis.example", "pm@vendor.example"}; !slices.Equal(got, want) {
+		t.Errorf("2009-05-05: mailed %v, want %v", got, want)
+	}
+	// A week after their notice, the three others again; Actebis not.
+	if got := mailedTo(runWeek(t, dir, cfg, "2009-05-06")); !slices.Equal(got, stale3) {
+		t.Errorf("a week after the notice: mailed %v, want %v", got, stale3)
+	}
+}
+
+// explainJSON runs `encours explain --json` and decodes it.
+func explainJSON(t *testing.T, cfg, wholesaler, reseller string) (int, map[string]any, string) {
+	t.Helper()
+	m, stdout, stderr := newTestMain()
+	code := m.Run(t.Context(), []string{"explain", "--config", cfg, "--wholesaler", wholesaler, "--reseller", reseller, "--json"})
+	var out map[string]any
+	if code == 0 {
+		if err := json.Unmarshal(stdout.Bytes(), &out); err != nil {
+			t.Fatalf("explain --json: %v\n%s", err, stdout)
+		}
+	}
+	return code, out, stderr.String()
+}
+
+// TestExplainJSON: a reseller granted a line, raised, answered about a
+// finding and revoked: explain lists each event of the season, oldest
+// first, with the export row each decision came from.
+func TestExplainJSON(t *testing.T) {
+	dir, cfg := copySamples(t)
+	// Week 1: C1 is 3 340 € over its limit (line of 3 400 €), Actebis applies nothing.
+	drop(t, dir, "actebis", "w1.xlsx", actebisBook(t, acc("C0", 1000, 10, 0), acc("C1", 9000, 12340, 0)))
+	runWeek(t, dir, cfg, "2009-04-20")
+	// Actebis answers in its workbook.
+	book := filepath.Join(dir, "out", "2009-04-20", "actebis-2009-04-20.xlsx")
+	drop(t, dir, "actebis", "answers.xlsx", fillExcelize(t, book, map[string][2]string{"C1": {"en cours", "mise à jour lundi"}}, nil))
+	runWeek(t, dir, cfg, "2009-04-21")
+	// Week 2: C1 is 4 500 € over (raised to 4 500 €), Actebis applies 3 400 €.
+	drop(t, dir, "actebis", "w2.xlsx", actebisBook(t, acc("C0", 1000, 10, 0), acc("C1", 9000, 13500, 3400)))
+	runWeek(t, dir, cfg, "2009-04-27")
+	// Week 3: C1 is terminated: its line is revoked.
+	c1 := acc("C1", 9000, 13500, 4500)
+	c1.status = "Radié"
+	drop(t, dir, "actebis", "w3.xlsx", actebisBook(t, acc("C0", 1000, 10, 0), acc("C9", 1000, 10, 0), c1))
+	runWeek(t, dir, cfg, "2009-05-04")
+
+	code, out, stderr := explainJSON(t, cfg, "actebis", "C1")
+	if code != 0 {
+		t.Fatalf("explain: exit %d\n%s", code, stderr)
+	}
+	if out["wholesaler"] != "actebis" || out["reseller_id"] != "C1" {
+		t.Errorf("head: %v", out)
+	}
+	var got []string
+	for _, e := range out["events"].([]any) {
+		ev := e.(map[string]any)
+		s := ev["as_of"].(string) + " " + ev["type"].(string)
+		switch ev["type"] {
+		case "line":
+			s += " " + ev["status"].(string)
+			if ev["file"] != "" {
+				s += " " + ev["file"].(string) + "#" + ev["sheet"].(string) + "!" + jsonInt(ev["row"])
+			}
+			s += " " + jsonInt(ev["amount_cents"]) + " " + ev["valid_until"].(string)
+			for _, k := range []string{"wholesaler", "program", "reseller_id", "valid_from", "expiring", "reason"} {
+				if _, ok := ev[k]; !ok {
+					t.Errorf("line event lacks %s: %v", k, ev)
+				}
+			}
+		case "finding":
+			s += " " + ev["kind"].(string) + " " + ev["state"].(string) + " " + ev["first_seen"].(string)
+		case "response":
+			s += " " + ev["kind"].(string) + " " + ev["response"].(string) + " " + ev["comment"].(string) + " " + ev["file"].(string)
+		}
+		if ev["run"] == "" {
+			t.Errorf("event without a run: %v", ev)
+		}
+		got = append(got, s)
+	}
+	want := []string{
+		"2009-04-20 line granted w1.xlsx#Encours!3 340000 2009-06-30",
+		"2009-04-20 finding under_applied new 2009-04-20",
+		"2009-04-21 response under_applied in_progress mise à jour lundi answers.xlsx",
+		"2009-04-27 line increased w2.xlsx#Encours!3 450000 2009-06-30",
+		"2009-04-27 finding under_applied open 2009-04-20",
+		"2009-05-04 line revoked w3.xlsx#Encours!4 450000 2009-06-30",
+		"2009-05-04 finding under_applied resolved 2009-04-20",
+		"2009-05-04 finding over_applied new 2009-05-04",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("events:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+
+	// For people: a timeline in French, money the French way.
+	m, stdout, _ := newTestMain()
+	if code := m.Run(t.Context(), []string{"explain", "--config", cfg, "--wholesaler", "actebis", "--reseller", "C1"}); code != 0 {
+		t.Fatalf("explain text: exit %d", code)
+	}
+	for _, w := range []string{"20/04/2009 · exécution 2009-04-20-1", "accordée, 3 400,00 €", "relevée, 4 500,00 €", "révoquée",
+		"d'après w1.xlsx, feuille Encours, ligne 3", "en cours — « mise à jour lundi »", "résolu, signalé le 20/04/2009 (2\u00a0semaines)"} {
+		if !strings.Contains(stdout.String(), w) {
+			t.Errorf("explain text lacks %q:\n%s", w, stdout)
+		}
+	}
+	if code, _, stderr := explainJSON(t, cfg, "actebis", "C404"); code != exitFailed || !strings.Contains(stderr, "never seen") {
+		t.Errorf("a reseller never seen: exit %d, %s", code, stderr)
+	}
+	if code, _, stderr := explainJSON(t, cfg, "nosuch", "C1"); code != exitUsage || !strings.Contains(stderr, "no wholesaler") {
+		t.Errorf("an unknown wholesaler: exit %d, %s", code, stderr)
+	}
+}
+
+func jsonInt(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
