@@ -53,7 +53,9 @@ type Order struct {
 	FinancingAcceptedAt time.Time
 	FinancingPaidAt     time.Time
 	File                string
-	Row                 int
+	// Sheet is the orders sheet the line was read from.
+	Sheet string
+	Row   int
 }
 
 // Feed is what one run read from one wholesaler's processed files.
@@ -70,6 +72,9 @@ type Feed struct {
 	// AppliedLineMapped says whether the layout maps applied_line, which
 	// turns on the over/under_applied reconciliation.
 	AppliedLineMapped bool
+	// AccountsFile and AccountsSheet name where Accounts were read, for the
+	// source of the decisions taken on them.
+	AccountsFile, AccountsSheet string
 }
 
 // LineState is the lasting state of a line in the ledger.
@@ -110,6 +115,15 @@ type Line struct {
 	State      LineState
 	// Reason explains the latest decision with the figures it used.
 	Reason string
+	// Source is the export row the latest decision came from (the line's
+	// history keeps it); empty when no row decided it (an expiry).
+	Source Source
+}
+
+// Source is a row of an export: its file, sheet and Excel row number.
+type Source struct {
+	File, Sheet string
+	Row         int
 }
 
 // Key identifies the line slot a line occupies.
@@ -146,14 +160,31 @@ const (
 // Discrepancy is one finding. ExpectedCents is the vendor's figure (the sum
 // of valid lines), ActualCents the wholesaler's (applied_line).
 type Discrepancy struct {
-	Wholesaler    string          `json:"wholesaler"`
-	Kind          DiscrepancyKind `json:"kind"`
-	ResellerID    string          `json:"reseller_id"`
-	Program       string          `json:"program"`
-	OrderID       string          `json:"order_id"`
-	ExpectedCents Cents           `json:"expected_cents"`
-	ActualCents   Cents           `json:"actual_cents"`
-	Hours         int64           `json:"hours"`
+	Wholesaler string          `json:"wholesaler"`
+	Kind       DiscrepancyKind `json:"kind"`
+	ResellerID string          `json:"reseller_id"`
+	Program    string          `json:"program"`
+	OrderID    string          `json:"order_id"`
+	// State and FirstSeen say whether the finding is new in this run or
+	// was listed before, and since when (spec §10.1); set by
+	// TrackFindings, empty as Evaluate returns it.
+	State         FindingState `json:"state"`
+	FirstSeen     Date         `json:"first_seen"`
+	ExpectedCents Cents        `json:"expected_cents"`
+	ActualCents   Cents        `json:"actual_cents"`
+	Hours         int64        `json:"hours"`
+	// Ref is the finding's reference in the wholesaler's workbook (see
+	// FindingRef).
+	Ref string `json:"ref"`
+	// Response, Comment and AnsweredOn are the latest answer the
+	// wholesaler gave to this finding (spec §10.2), if any.
+	Response   Answer `json:"response,omitempty"`
+	Comment    string `json:"comment,omitempty"`
+	AnsweredOn Date   `json:"answered_on,omitempty"`
+	// Carried marks an open finding of a wholesaler that did not deliver
+	// in this run, shown again in its workbook and mail as its last
+	// delivery listed it: not checked again, and never in run.json.
+	Carried bool `json:"-"`
 }
 
 // Input is everything Evaluate needs for one run.

@@ -74,6 +74,9 @@ type evaluation struct {
 	waitKept []WaitEntry // entries of programs this run does not know
 	nextSeq  int64
 	warnings []string
+	// src is the export row of the claim being decided: grant and the
+	// increases and extensions give it to the line they touch.
+	src Source
 }
 
 type slot struct{ wholesaler, program string }
@@ -139,6 +142,7 @@ func (e *evaluation) valid(wholesaler, program, reseller string) (int, bool) {
 func (e *evaluation) grant(l Line) {
 	l.ID = 0
 	l.State = Valid
+	l.Source = e.src
 	e.lines = append(e.lines, LineChange{Line: l, Status: Granted})
 	e.put(len(e.lines) - 1)
 }
@@ -215,6 +219,7 @@ func (e *evaluation) creditTopUp(f *Feed, p *Program, statuses map[string]Status
 		if capped {
 			need = p.MaxAmount
 		}
+		e.src = Source{File: f.AccountsFile, Sheet: f.AccountsSheet, Row: a.Row}
 		j, ok := e.valid(f.Wholesaler, p.ID, a.ResellerID)
 		if !ok {
 			e.claim(b, Line{
@@ -250,6 +255,7 @@ func (e *evaluation) creditTopUp(f *Feed, p *Program, statuses map[string]Status
 		b.use(raised-l.Amount, 0)
 		l.Amount = raised
 		l.Reason = reason
+		l.Source = e.src
 	}
 }
 
@@ -274,6 +280,9 @@ type orderGroups struct {
 type orderGroup struct {
 	id, reseller, file string
 	date               Date
+	// sheet and row are where the order's first line is.
+	sheet string
+	row   int
 	// pos is the group's position in start, which follows first appearance.
 	pos int32
 }
@@ -292,7 +301,8 @@ func groupUnseen(f *Feed, seen func(OrderKey) bool) *orderGroups {
 		if !ok {
 			g = int32(len(groups))
 			pos[o.OrderID] = g
-			groups = append(groups, orderGroup{id: o.OrderID, reseller: o.ResellerID, file: o.File, date: o.Date, pos: g})
+			groups = append(groups, orderGroup{id: o.OrderID, reseller: o.ResellerID, file: o.File, date: o.Date, pos: g,
+				sheet: o.Sheet, row: o.Row})
 		}
 		owner[i] = g
 	}
@@ -362,6 +372,7 @@ func (e *evaluation) orderTriggered(f *Feed, p *Program, statuses map[string]Sta
 		}
 		reason := fmt.Sprintf("order %s of %s: %s of %s (threshold %s); line of %s for %s",
 			g.id, g.date, sum, triggerWords(p.Trigger), p.Trigger.MinOrderAmount, p.Amount, months(p.DurationMonths))
+		e.src = Source{File: g.file, Sheet: g.sheet, Row: g.row}
 		j, ok := e.valid(f.Wholesaler, p.ID, g.reseller)
 		if !ok {
 			e.claim(b, Line{
@@ -376,6 +387,7 @@ func (e *evaluation) orderTriggered(f *Feed, p *Program, statuses map[string]Sta
 		}
 		l.Reason = reason + "; extended from " + l.ValidUntil.String() + " to " + until.String()
 		l.ValidUntil = until
+		l.Source = e.src
 		if j < e.fresh {
 			l.Status = Extended
 		}

@@ -18,6 +18,10 @@ type Report struct {
 	Budgets   []BudgetUse        `json:"budgets"`
 	Waitlist  []WaitEntry        `json:"waitlist"`
 	Resellers []ResellerExposure `json:"resellers"`
+	// Resolved and Responses are spec §10: the findings this run resolved
+	// and the wholesalers' answers it received.
+	Resolved  []ResolvedFinding `json:"resolved"`
+	Responses []FindingResponse `json:"responses"`
 }
 
 // FileStatus is what became of one inbox file.
@@ -29,6 +33,9 @@ const (
 	Duplicate   FileStatus = "duplicate"
 	Quarantined FileStatus = "quarantined"
 	Deferred    FileStatus = "deferred"
+	// Responses is a wholesaler's workbook sent back with its answers
+	// (spec §10.2): read, recorded and archived, but not a delivery.
+	Responses FileStatus = "responses"
 )
 
 // FileResult is one inbox file in run.json.

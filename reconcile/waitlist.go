@@ -225,6 +225,9 @@ func (e *evaluation) examine(b *budget, feeds map[string]int, statuses []map[str
 		if w.why != "" || !b.fits(w.AmountCents) {
 			continue
 		}
+		// No export row decided this grant: batch gives it the reseller's
+		// account row of this run, when its wholesaler delivered.
+		e.src = Source{}
 		from := "granted from the waitlist (rank " + strconv.Itoa(w.rank) + ", waiting since " + w.Since.String() + "): "
 		e.grant(Line{Wholesaler: w.Wholesaler, Program: p.ID, ResellerID: w.ResellerID,
 			Amount: w.AmountCents, ValidFrom: asOf, ValidUntil: w.ValidUntil, Reason: from + w.Claim})

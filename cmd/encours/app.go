@@ -57,6 +57,7 @@ commands:
   daemon  --config FILE [--log-format text|json] [--replica NAME]      runs on the schedule until SIGINT/SIGTERM
   check   --config FILE                                                validates config and rules, prints the programs and next run times
   simulate --config FILE --rules CANDIDATE.yaml [--replay last|all] --out DIR [--lang fr|en]   what the committed runs would have given with other rules
+  explain --config FILE --wholesaler ID --reseller ID [--json]          one reseller's history: lines, findings, answers
   demo    [--out DIR]                                                  runs the samples/ weeks in a scratch folder
   ledger migrate --config FILE --to postgres|sqlite                   copies data_dir/ledger.db into the config's PostgreSQL ledger (or back)
   gen     --config FILE --wholesaler ID --rows N [--orders M] --out FILE.xlsx [--seed S] [--as-of D]   writes a large export (benchmarks)
@@ -84,6 +85,8 @@ func (m *Main) Run(ctx context.Context, args []string) int {
 		err = m.cmdGen(ctx, args[1:])
 	case "ledger":
 		err = m.cmdLedger(ctx, args[1:])
+	case "explain":
+		err = m.cmdExplain(ctx, args[1:])
 	case "help", "-h", "--help":
 		fmt.Fprint(m.Stdout, usage)
 		return exitOK

@@ -47,7 +47,11 @@ func (m *Main) cmdCheck(ctx context.Context, args []string) error {
 	}
 	out := m.Stdout
 	fmt.Fprintf(out, "config %s is valid\n", *cfgPath)
-	fmt.Fprintf(out, "time zone %s; inbox %s; data_dir %s; mail via %s\n", cfg.Timezone, cfg.Inbox, cfg.DataDir, cfg.Mail.Transport)
+	send := "every run"
+	if cfg.Mail.Send == config.SendOnChange {
+		send = "only to wholesalers with news (mail.send: on_change)"
+	}
+	fmt.Fprintf(out, "time zone %s; inbox %s; data_dir %s; mail via %s, %s\n", cfg.Timezone, cfg.Inbox, cfg.DataDir, cfg.Mail.Transport, send)
 	fmt.Fprintf(out, "ledger: %s\n\n", ledgerText)
 
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)

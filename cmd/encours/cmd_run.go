@@ -136,13 +136,23 @@ func (m *Main) printSummary(res *batch.Result) {
 	for _, l := range r.Lines {
 		lines[l.Status]++
 	}
-	fmt.Fprintf(m.Stdout, "run %s as of %s: %d files (%d processed, %d duplicate, %d quarantined, %d deferred)\n",
+	answers := ""
+	if n := count[reconcile.Responses]; n > 0 {
+		answers = fmt.Sprintf(", %d with answers", n)
+	}
+	fmt.Fprintf(m.Stdout, "run %s as of %s: %d files (%d processed, %d duplicate, %d quarantined, %d deferred%s)\n",
 		res.RunID, r.AsOf, len(r.Files), count[reconcile.Processed], count[reconcile.Duplicate],
-		count[reconcile.Quarantined], count[reconcile.Deferred])
-	fmt.Fprintf(m.Stdout, "lines: %d (%d granted, %d increased, %d extended, %d active, %d expired, %d revoked); %d discrepancies; %d rejected rows; %d messages\n",
+		count[reconcile.Quarantined], count[reconcile.Deferred], answers)
+	newFindings := 0
+	for _, d := range r.Discrepancies {
+		if d.State == reconcile.FindingNew {
+			newFindings++
+		}
+	}
+	fmt.Fprintf(m.Stdout, "lines: %d (%d granted, %d increased, %d extended, %d active, %d expired, %d revoked); %d discrepancies (%d new, %d resolved, %d answers); %d rejected rows; %d messages\n",
 		len(r.Lines), lines[reconcile.Granted], lines[reconcile.Increased], lines[reconcile.Extended],
 		lines[reconcile.Unchanged], lines[reconcile.Ended], lines[reconcile.Withdrawn],
-		len(r.Discrepancies), len(r.RejectedRows), len(r.Mail))
+		len(r.Discrepancies), newFindings, len(r.Resolved), len(r.Responses), len(r.RejectedRows), len(r.Mail))
 	for _, w := range r.Warnings {
 		fmt.Fprintf(m.Stdout, "warning: %s\n", w)
 	}

@@ -108,7 +108,11 @@ func (s *season) clone(t *testing.T) *season {
 		if err != nil {
 			return err
 		}
-		return copyFile(p, dst, info.ModTime())
+		if err := copyFile(p, dst, info.ModTime()); err != nil {
+			return err
+		}
+		// The copy keeps the mode: the signing key must stay 0600.
+		return os.Chmod(dst, info.Mode().Perm())
 	})
 	if err != nil {
 		t.Fatal(err)

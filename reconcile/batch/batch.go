@@ -60,6 +60,11 @@ type Options struct {
 	// a discrepancy in the run (encours simulate names those who lose a
 	// line).
 	NameResellers map[string]map[string]bool
+	// RunID, when set, is the run's id instead of the next free
+	// <as_of>-<n>: encours simulate replays a run under the id it had, so
+	// that what derives from it (the references of the findings it opens)
+	// is what the run gave. The ledger must not hold a run of that id.
+	RunID string
 }
 
 // ErrStoppedWaiting is matched by the error of a run whose WaitLock ended
@@ -284,7 +289,7 @@ func (r *Runner) execute(ctx context.Context, st *state, store *ledger.Store, ou
 		}
 	}
 	if !opt.SkipMail {
-		if err := st.renderMail(start); err != nil {
+		if err := st.renderMail(ctx, start); err != nil {
 			return false, err
 		}
 	}
@@ -386,15 +391,23 @@ func (r *Runner) outputFolder(ctx context.Context, store *ledger.Store, asOf rec
 		if opt.DryRun {
 			id += "-dry"
 		}
+		if opt.RunID != "" {
+			id = opt.RunID
+		}
 		_, exists, err := store.RunReport(ctx, id)
 		if err != nil {
 			return "", "", "", err
+		}
+		if exists && opt.RunID != "" {
+			return "", "", "", fmt.Errorf("the ledger already holds a run %s", id)
 		}
 		if exists {
 			continue
 		}
 		final = filepath.Join(runs, id)
-		if _, err := os.Stat(final); err == nil {
+		if _, err := os.Stat(final); err == nil && opt.RunID != "" {
+			return "", "", "", fmt.Errorf("the folder of run %s already exists: %s", id, final)
+		} else if err == nil {
 			continue
 		} else if !errors.Is(err, os.ErrNotExist) {
 			return "", "", "", err

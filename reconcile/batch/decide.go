@@ -50,7 +50,11 @@ func (st *state) evaluate(ctx context.Context) error {
 	})
 	st.warnings = append(st.warnings, st.outcome.Warnings...)
 	st.identify(known)
+	st.fillSources()
 	if err := st.staleFeeds(ctx); err != nil {
+		return err
+	}
+	if err := st.trackFindings(ctx); err != nil {
 		return err
 	}
 
@@ -64,13 +68,15 @@ func (st *state) evaluate(ctx context.Context) error {
 		AsOf:          st.asOf,
 		Files:         files,
 		Lines:         reconcile.ReportLines(st.outcome.Lines),
-		Discrepancies: nonNil(st.outcome.Discrepancies),
+		Discrepancies: nonNil(st.findings.Discrepancies),
 		RejectedRows:  nonNil(st.rejected),
 		Mail:          []reconcile.MailResult{},
 		Warnings:      nonNil(st.warnings),
 		Budgets:       st.outcome.Budgets,
 		Waitlist:      st.outcome.Waitlist,
 		Resellers:     st.exposures(),
+		Resolved:      reconcile.ReportResolved(st.findings.Resolved),
+		Responses:     nonNil(st.responses),
 	}
 	st.names = map[string]map[string]string{}
 	for _, w := range st.cfg.Wholesalers {
@@ -104,11 +110,15 @@ func (st *state) staleFeeds(ctx context.Context) error {
 	for _, f := range st.feeds {
 		delivered[f.Wholesaler] = true
 	}
+	st.stale = map[string]bool{}
 	for _, w := range st.cfg.Wholesalers {
 		if delivered[w.ID] {
 			continue
 		}
 		since, ok := last[w.ID]
+		if ok && int(st.asOf-since) > staleAfterDays || !ok && hasFirst && int(st.asOf-first) > staleAfterDays {
+			st.stale[w.ID] = true
+		}
 		switch {
 		case ok && int(st.asOf-since) > staleAfterDays:
 			st.warnings = append(st.warnings, fmt.Sprintf(

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/encours/encours/reconcile"
+	"github.com/encours/encours/reconcile/config"
 	"github.com/encours/encours/reconcile/inbox"
 	"github.com/encours/encours/reconcile/ledger"
 	"github.com/encours/encours/reconcile/notify"
@@ -36,6 +37,10 @@ const outputPerm = 0o640
 // writeOutputs writes one workbook per wholesaler and the consolidated one.
 func (st *state) writeOutputs(out string) error {
 	st.books = map[string]book{}
+	key, err := st.signingKey()
+	if err != nil {
+		return fmt.Errorf("cannot sign the workbooks: %w", err)
+	}
 	programs := make([]xlsx.Program, 0, len(st.cfg.Programs))
 	for _, p := range st.cfg.Programs {
 		programs = append(programs, xlsx.Program{ID: p.ID, Name: p.Name})
@@ -51,7 +56,9 @@ func (st *state) writeOutputs(out string) error {
 			Lines: notify.LocalLines(w.Language, r.Lines), Discrepancies: r.Discrepancies,
 			Rejected: notify.LocalRejected(w.Language, r.RejectedRows), Files: notify.LocalFiles(w.Language, r.Files), TmpDir: st.cfg.DataDir,
 			Waitlist: notify.LocalWaitlist(w.Language, r.Waitlist),
+			Resolved: r.Resolved, Marker: reconcile.Marker{Wholesaler: w.ID, RunID: st.runID, AsOf: st.asOf},
 		}
+		b.Signature = b.Marker.Sign(key)
 		for _, fw := range st.files {
 			if fw.file.Wholesaler == w.ID && fw.result.Status == reconcile.Processed {
 				b.Accounts = append(b.Accounts, xlsx.AccountsSheet{
@@ -71,6 +78,7 @@ func (st *state) writeOutputs(out string) error {
 	cb.Report.Lines = notify.LocalLines("fr", cb.Report.Lines) // the summary is French; run.json keeps the engine's words
 	cb.Report.Files = notify.LocalFiles("fr", cb.Report.Files)
 	cb.Report.Waitlist = notify.LocalWaitlist("fr", cb.Report.Waitlist)
+	cb.Report.Discrepancies = st.shown()
 	// The accounts sheets are written: their rows (the largest part of the
 	// run's memory at a million rows) go before the consolidated book.
 	for _, fw := range st.files {
@@ -140,7 +148,9 @@ func (st *state) reportFor(w string) reconcile.Report {
 	return reconcile.Report{
 		AsOf:          st.report.AsOf,
 		Lines:         own(st.report.Lines, w, func(l reconcile.ReportLine) string { return l.Wholesaler }),
-		Discrepancies: own(st.report.Discrepancies, w, func(d reconcile.Discrepancy) string { return d.Wholesaler }),
+		Discrepancies: own(st.shown(), w, func(d reconcile.Discrepancy) string { return d.Wholesaler }),
+		Resolved:      own(st.report.Resolved, w, func(f reconcile.ResolvedFinding) string { return f.Wholesaler }),
+		Responses:     own(st.report.Responses, w, func(r reconcile.FindingResponse) string { return r.Wholesaler }),
 		RejectedRows:  own(st.report.RejectedRows, w, func(r reconcile.RejectedRow) string { return r.Wholesaler }),
 		Files:         own(st.report.Files, w, func(f reconcile.FileResult) string { return f.Wholesaler }),
 		Waitlist:      own(st.report.Waitlist, w, func(e reconcile.WaitEntry) string { return e.Wholesaler }),
@@ -214,10 +224,16 @@ func (st *state) resellerNames(w string) map[string]string {
 
 // renderMail renders every message of the run; they are stored in the
 // outbox with the commit and sent after it.
-func (st *state) renderMail(now time.Time) error {
+func (st *state) renderMail(ctx context.Context, now time.Time) error {
 	mc := st.cfg.Mail
+	if err := st.decideMail(ctx); err != nil {
+		return err
+	}
+	if mc.Send == config.SendOnChange {
+		st.log.Info(st.mailNote(), "program_managers", st.mailManagers)
+	}
 	for _, w := range st.cfg.Wholesalers {
-		if len(w.Emails) == 0 {
+		if len(w.Emails) == 0 || !st.mailed[w.ID] {
 			continue
 		}
 		r := st.reportFor(w.ID)
@@ -235,6 +251,7 @@ func (st *state) renderMail(now time.Time) error {
 			Programs: st.programNames(), Resellers: st.names[w.ID],
 			Lines: notify.LocalLines(w.Language, r.Lines), Discrepancies: r.Discrepancies,
 			Rejected: r.RejectedRows, Files: r.Files, Waitlist: notify.LocalWaitlist(w.Language, r.Waitlist),
+			Resolved: r.Resolved, Responses: r.Responses,
 			Attachment: att,
 		}, mc.From, w.Emails, now)
 		if err != nil {
@@ -242,7 +259,7 @@ func (st *state) renderMail(now time.Time) error {
 		}
 		st.messages = append(st.messages, msgs...)
 	}
-	if len(mc.ProgramManagers) > 0 {
+	if len(mc.ProgramManagers) > 0 && st.mailManagers {
 		att, err := st.attachment("")
 		if err != nil {
 			return err
@@ -254,8 +271,9 @@ func (st *state) renderMail(now time.Time) error {
 		}
 		msgs, err := notify.RenderManagers(notify.Summary{
 			RunID: st.runID, AsOf: st.asOf, Language: "fr", Received: true, Wholesalers: names,
-			Programs: st.programNames(), Lines: r.Lines, Discrepancies: r.Discrepancies,
+			Programs: st.programNames(), Lines: r.Lines, Discrepancies: st.shown(),
 			Rejected: r.RejectedRows, Files: r.Files, Warnings: r.Warnings,
+			Resolved: r.Resolved, Responses: r.Responses,
 			Budgets: r.Budgets, Exposures: r.Resellers,
 			Attachment: att,
 		}, mc.From, mc.ProgramManagers, now)
@@ -297,10 +315,13 @@ func (st *state) commit(ctx context.Context, start, end, scheduled time.Time) er
 		Waitlist: st.outcome.WaitlistChanges, Resellers: st.resellersPut, ResellersGone: st.resellersGone,
 		History: st.runHistory,
 		Replica: st.replica,
+		// Spec §10: the findings the run opened, resolved or answered.
+		Findings: st.findings, Responses: st.responses,
+		StaleMailed: st.staleMailed, StaleCleared: st.staleCleared,
 	}
 	for _, fw := range st.files {
 		switch fw.result.Status {
-		case reconcile.Processed, reconcile.Duplicate:
+		case reconcile.Processed, reconcile.Duplicate, reconcile.Responses:
 			c.Files = append(c.Files, ledger.FileRecord{Wholesaler: fw.file.Wholesaler, Name: fw.file.Name,
 				SHA256: fw.result.SHA256, Status: fw.result.Status})
 		}
@@ -324,7 +345,7 @@ func (st *state) moveFiles(ctx context.Context) {
 	for _, fw := range st.files {
 		var err error
 		switch fw.result.Status {
-		case reconcile.Processed, reconcile.Duplicate:
+		case reconcile.Processed, reconcile.Duplicate, reconcile.Responses:
 			var dst string
 			if dst, err = st.in.Archive(fw.file, st.asOf); err == nil && fw.result.SHA256 != "" {
 				archived = append(archived, ledger.Archived{SHA256: fw.result.SHA256, Path: st.dataRel(dst)})

@@ -2,6 +2,7 @@ package batch
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"log/slog"
 	"mime"
@@ -100,7 +101,7 @@ func TestOutputsCarryBudgets(t *testing.T) {
 	}
 	// The consolidated workbook: every sheet of §8, the history with its chart.
 	c := openBook(t, filepath.Join(out, "consolidated-2009-05-04.xlsx"))
-	want := "Synthèse|Historique|Revendeurs|Toutes les lignes|Liste d'attente|Écarts|Fichiers"
+	want := "Synthèse|Historique|Revendeurs|Toutes les lignes|Liste d'attente|Écarts|Écarts résolus|Fichiers"
 	if got := strings.Join(c.GetSheetList(), "|"); got != want {
 		t.Errorf("consolidated sheets %s, want %s", got, want)
 	}
@@ -114,7 +115,7 @@ func TestOutputsCarryBudgets(t *testing.T) {
 		t.Errorf("Revendeurs!A2 = %q", v)
 	}
 
-	if err := st.renderMail(time.Date(2009, 5, 4, 7, 0, 0, 0, time.UTC)); err != nil {
+	if err := st.renderMail(context.Background(), time.Date(2009, 5, 4, 7, 0, 0, 0, time.UTC)); err != nil {
 		t.Fatal(err)
 	}
 	bodies := map[string]string{}

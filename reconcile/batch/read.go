@@ -54,6 +54,19 @@ type state struct {
 	// commit changes in the ledger's copy; runHistory is this run's rows.
 	resellers, resellersPut, resellersGone []reconcile.Reseller
 	runHistory                             []reconcile.ProgramRun
+	// Findings (spec §10): the signing key of the workbooks' markers, what
+	// the run changed in the findings, the open findings of wholesalers
+	// that did not deliver (shown again), the answers received, the
+	// wholesalers whose feed is stale, and who is mailed.
+	key          []byte
+	findings     reconcile.FindingChanges
+	carried      []reconcile.Discrepancy
+	responses    []reconcile.FindingResponse
+	stale        map[string]bool
+	mailed       map[string]bool
+	mailManagers bool
+	staleMailed  []string
+	staleCleared []string
 }
 
 // fileWork is one inbox file on its way through the run.
@@ -66,6 +79,9 @@ type fileWork struct {
 	sheet    string // the accounts sheet
 	// ordersSheet is the sheet the orders were read from, if any.
 	ordersSheet string
+	// responses is set for a response file (spec §10.2); sheet is then its
+	// Discrepancies sheet.
+	responses *responseFile
 }
 
 func (st *state) progressf(phase string, done, total int) {
@@ -167,6 +183,11 @@ func (st *state) readFile(ctx context.Context, fw *fileWork, seen map[string]boo
 		return nil
 	}
 	fw.result.Status = reconcile.Processed
+	if fw.responses != nil {
+		fw.result.Status = reconcile.Responses
+		log.Info("response file read", "answers", len(fw.responses.read.Rows), "rejected_rows", len(fw.responses.read.Rejected))
+		return nil
+	}
 	log.Info("file read", "accounts", len(fw.accounts.Rows), "orders", len(fw.orders.Rows),
 		"rejected_rows", len(fw.accounts.Rejected)+len(fw.orders.Rejected))
 	return nil
@@ -183,6 +204,9 @@ func (st *state) parse(ctx context.Context, fw *fileWork, opened *inbox.Content,
 		return err
 	}
 	defer wb.Close()
+	if isResponseWorkbook(wb) {
+		return st.readResponseFile(ctx, fw, wb)
+	}
 	opts := layout.ReadOptions{File: fw.file.Name, Date1904: wb.Date1904(), Location: st.cfg.Location}
 
 	sheet := l.Accounts.Name
@@ -277,6 +301,7 @@ func (st *state) buildFeeds() {
 		}
 		last := files[len(files)-1]
 		feed.Accounts = last.accounts.Rows
+		feed.AccountsFile, feed.AccountsSheet = last.file.Name, last.sheet
 
 		byOrder := map[string][]reconcile.Order{}
 		var ids []string
@@ -292,6 +317,7 @@ func (st *state) buildFeeds() {
 					})
 					continue
 				}
+				o.Sheet = fw.ordersSheet
 				inFile[o.OrderID] = append(inFile[o.OrderID], o)
 			}
 			for id, lines := range inFile {

@@ -42,6 +42,8 @@ func encodeReport(indented, compact io.Writer, r *reconcile.Report) error {
 	writeArray(e, "budgets", r.Budgets)
 	writeArray(e, "waitlist", r.Waitlist)
 	writeArray(e, "resellers", r.Resellers)
+	writeArray(e, "resolved", r.Resolved)
+	writeArray(e, "responses", r.Responses)
 	e.raw("\n}\n", "}")
 	if e.err != nil {
 		return e.err

@@ -57,6 +57,12 @@ const (
 	TransportSMTP = "smtp" // sends through Mail.SMTP
 )
 
+// When mail is sent (key "send").
+const (
+	SendEveryRun = "every_run" // every run mails every wholesaler and the program managers
+	SendOnChange = "on_change" // only the wholesalers with news, and the managers when any has
+)
+
 // SMTP connection security.
 const (
 	TLSStartTLS = "starttls" // plain connection upgraded with STARTTLS, which is mandatory
@@ -147,7 +153,9 @@ type Mail struct {
 	// MaxAge is how long a temporarily failing message keeps being retried
 	// (key "max_age").
 	MaxAge time.Duration
-	SMTP   SMTP
+	// Send is SendEveryRun or SendOnChange (spec §10.3).
+	Send string
+	SMTP SMTP
 }
 
 // SMTP is the mail server for TransportSMTP.
@@ -197,6 +205,7 @@ func Default() *Config {
 			Transport: TransportDir,
 			From:      DefaultFrom,
 			MaxAge:    DefaultMailMaxAge,
+			Send:      SendEveryRun,
 			SMTP:      SMTP{Port: DefaultSMTPPort, TLS: TLSStartTLS, PasswordEnv: DefaultPasswordEnv},
 		},
 	}
@@ -473,7 +482,14 @@ var envRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 func (r *reader) mail(n *yaml.Node, m *Mail) {
 	f := r.mapping(n, "mail")
-	r.unknown(f, "mail", []string{"transport", "from", "program_managers", "max_age", "smtp"})
+	r.unknown(f, "mail", []string{"transport", "from", "program_managers", "max_age", "send", "smtp"})
+	if s, ok := r.str(f.get("send"), "mail.send"); ok {
+		if s != SendEveryRun && s != SendOnChange {
+			r.errorf(f.get("send"), "mail.send", "%q is not allowed (allowed: every_run, on_change)", s)
+		} else {
+			m.Send = s
+		}
+	}
 	if s, ok := r.str(f.get("transport"), "mail.transport"); ok {
 		if s != TransportDir && s != TransportSMTP {
 			r.errorf(f.get("transport"), "mail.transport", "%q is not a transport (allowed: dir, smtp)", s)

@@ -70,6 +70,15 @@ type Commit struct {
 	// Replica names the daemon replica that ran Run.ScheduledAt; it is
 	// recorded with the tick (LastScheduledBy).
 	Replica string
+	// Findings is what the run changed in the findings (spec §10.1): its
+	// New, Resolved and Changed findings; Discrepancies is not used.
+	Findings reconcile.FindingChanges
+	// Responses are the answers received in the run (spec §10.2): each is
+	// recorded and becomes its finding's latest answer.
+	Responses []reconcile.FindingResponse
+	// StaleMailed are the wholesalers whose stale feed this run mailed
+	// about; StaleCleared those whose feed is fresh again (spec §10.3).
+	StaleMailed, StaleCleared []string
 }
 
 // ErrAsOfBackwards is matched (errors.Is) by the error of a Commit whose
@@ -232,7 +241,7 @@ func (s *Store) commit(ctx context.Context, c Commit) error {
 	}
 	defer fst.Close()
 	for _, f := range c.Files {
-		if f.Status != reconcile.Processed {
+		if f.Status != reconcile.Processed && f.Status != reconcile.Responses {
 			continue
 		}
 		if f.SHA256 == "" {
@@ -248,6 +257,12 @@ func (s *Store) commit(ctx context.Context, c Commit) error {
 			ON CONFLICT (wholesaler) DO UPDATE SET last_as_of = excluded.last_as_of`), w, asOf); err != nil {
 			return fmt.Errorf("record feed %s: %w", w, err)
 		}
+		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO deliveries (wholesaler, run_id, as_of) VALUES (?, ?, ?)`), w, r.ID, asOf); err != nil {
+			return fmt.Errorf("record delivery of %s: %w", w, err)
+		}
+	}
+	if err := s.writeFindings(ctx, tx, r.ID, asOf, c); err != nil {
+		return err
 	}
 	if err := hook("files"); err != nil {
 		return err
@@ -326,14 +341,16 @@ func (s *Store) writeLines(ctx context.Context, conn *sql.Conn, tx *sql.Tx, runI
 		return nil, err
 	}
 	events := s.d.bulk(ctx, conn, tx, "line_events",
-		[]string{"id", "line_id", "run_id", "status", "amount_cents", "valid_until", "reason", "at"}, "")
+		[]string{"id", "line_id", "run_id", "status", "amount_cents", "valid_until", "reason", "at",
+			"source_file", "source_sheet", "source_row"}, "")
 	defer events.close()
 	event := func(id int64, l reconcile.LineChange) error {
 		if !eventStatus(l.Status) {
 			return nil
 		}
 		maxEvent++
-		return events.add(maxEvent, id, runID, string(l.Status), int64(l.Amount), l.ValidUntil.String(), l.Reason, at)
+		return events.add(maxEvent, id, runID, string(l.Status), int64(l.Amount), l.ValidUntil.String(), l.Reason, at,
+			l.Source.File, l.Source.Sheet, int64(l.Source.Row))
 	}
 
 	up, err := tx.PrepareContext(ctx, s.q(`UPDATE lines SET amount_cents = ?, valid_from = ?, valid_until = ?, state = ?,

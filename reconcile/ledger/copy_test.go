@@ -33,13 +33,21 @@ func fill(t *testing.T, s *Store) {
 		Resellers: []reconcile.Reseller{{Wholesaler: "etc", ID: "É1", SIREN: "732829320", Name: "Été SARL"}},
 		History: []reconcile.ProgramRun{{RunID: "r1", AsOf: reconcile.MustDate("2009-05-04"), Program: "oem-office",
 			Lines: 1, Exposure: 500000, Beneficiaries: 1, Granted: 1}},
+		Findings: reconcile.FindingChanges{New: []reconcile.Finding{{Discrepancy: reconcile.Discrepancy{
+			Wholesaler: "etc", Kind: reconcile.MissingAccount, ResellerID: "É1", Program: "oem-office",
+			ExpectedCents: 500000, FirstSeen: reconcile.MustDate("2009-05-04"), Ref: "R1"}}}},
+		StaleMailed: []string{"actebis"},
 	}
 	if err := s.Commit(ctx, c1); err != nil {
 		t.Fatal(err)
 	}
 	inc := c1.Lines[0]
 	inc.Amount, inc.Status = 400000, reconcile.Increased
-	if err := s.Commit(ctx, Commit{Run: run("r2", "2009-05-11"), Lines: []reconcile.LineChange{inc}}); err != nil {
+	answer := reconcile.FindingResponse{Wholesaler: "etc", Kind: reconcile.MissingAccount, ResellerID: "É1",
+		Program: "oem-office", Response: reconcile.AnswerDisputed, Comment: "client présent", File: "e-answers.xlsx",
+		FirstRun: "r1", Row: 2}
+	if err := s.Commit(ctx, Commit{Run: run("r2", "2009-05-11"), Lines: []reconcile.LineChange{inc},
+		Responses: []reconcile.FindingResponse{answer}}); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.RecordAttempt(ctx, "m1@encours", reconcile.MailSent, "", time.Time{}); err != nil {
@@ -97,6 +105,9 @@ func testCopyLedger(t *testing.T, b backend) {
 				"Waitlist":    func(s *Store) (any, error) { return s.Waitlist(ctx) },
 				"Resellers":   func(s *Store) (any, error) { return s.Resellers(ctx) },
 				"Programs":    func(s *Store) (any, error) { return s.History(ctx) },
+				"Findings":    func(s *Store) (any, error) { return s.OpenFindings(ctx, []string{"etc"}) },
+				"Explain":     func(s *Store) (any, error) { return s.ResellerHistory(ctx, "etc", "É1") },
+				"Stale":       func(s *Store) (any, error) { return s.StaleNotices(ctx) },
 			} {
 				a, errA := read(src)
 				b, errB := read(dst)

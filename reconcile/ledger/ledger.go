@@ -287,6 +287,73 @@ CREATE TABLE program_runs (
 	// 3: the instant each run's financing SLA measured from, so that
 	// encours simulate can replay the run with it (NULL for older runs).
 	`ALTER TABLE runs ADD COLUMN as_of_instant TEXT;`,
+	// 4: findings that live on and the wholesalers' answers (spec §10):
+	// one row per episode of a finding (open while resolved_run is NULL,
+	// with its latest answer), every answer received, the runs each
+	// wholesaler delivered in, when a stale feed was last mailed about,
+	// and the export row each line decision came from. Portable SQL: it
+	// runs unchanged on PostgreSQL.
+	`
+CREATE TABLE findings (
+	wholesaler     TEXT NOT NULL,
+	kind           TEXT NOT NULL,
+	reseller_id    TEXT NOT NULL,
+	program        TEXT NOT NULL,
+	order_id       TEXT NOT NULL,
+	first_run      TEXT NOT NULL REFERENCES runs(id),
+	first_seen     TEXT NOT NULL,
+	ref            TEXT NOT NULL,
+	expected_cents BIGINT NOT NULL,
+	actual_cents   BIGINT NOT NULL,
+	hours          BIGINT NOT NULL,
+	resolved_run   TEXT REFERENCES runs(id),
+	resolved_on    TEXT,
+	response       TEXT NOT NULL DEFAULT '',
+	comment        TEXT NOT NULL DEFAULT '',
+	response_file  TEXT NOT NULL DEFAULT '',
+	answered_run   TEXT REFERENCES runs(id),
+	answered_on    TEXT,
+	PRIMARY KEY (wholesaler, kind, reseller_id, program, order_id, first_run)
+);
+-- One open episode per key; the index also finds a wholesaler's open
+-- findings without reading its resolved ones.
+CREATE UNIQUE INDEX findings_open ON findings(wholesaler, kind, reseller_id, program, order_id) WHERE resolved_run IS NULL;
+CREATE INDEX findings_reseller ON findings(wholesaler, reseller_id);
+CREATE INDEX findings_ref ON findings(wholesaler, ref);
+
+CREATE TABLE responses (
+	run_id      TEXT NOT NULL REFERENCES runs(id),
+	file        TEXT NOT NULL,
+	wholesaler  TEXT NOT NULL,
+	kind        TEXT NOT NULL,
+	reseller_id TEXT NOT NULL,
+	program     TEXT NOT NULL,
+	order_id    TEXT NOT NULL,
+	first_run   TEXT NOT NULL,
+	response    TEXT NOT NULL,
+	comment     TEXT NOT NULL,
+	row_num     BIGINT NOT NULL,
+	PRIMARY KEY (run_id, file, wholesaler, kind, reseller_id, program, order_id, first_run)
+);
+CREATE INDEX responses_reseller ON responses(wholesaler, reseller_id);
+
+CREATE TABLE deliveries (
+	wholesaler TEXT NOT NULL,
+	run_id     TEXT NOT NULL REFERENCES runs(id),
+	as_of      TEXT NOT NULL,
+	PRIMARY KEY (wholesaler, run_id)
+);
+
+CREATE TABLE stale_notices (
+	wholesaler TEXT PRIMARY KEY,
+	mailed_on  TEXT NOT NULL
+);
+
+ALTER TABLE line_events ADD COLUMN source_file TEXT NOT NULL DEFAULT '';
+ALTER TABLE line_events ADD COLUMN source_sheet TEXT NOT NULL DEFAULT '';
+ALTER TABLE line_events ADD COLUMN source_row BIGINT NOT NULL DEFAULT 0;
+CREATE INDEX lines_reseller ON lines(wholesaler, reseller_id);
+`,
 }
 
 // migrate applies the migrations the ledger lacks, each in its own

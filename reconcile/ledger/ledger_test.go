@@ -42,7 +42,8 @@ func dump(t *testing.T, s *Store) map[string]int {
 	t.Helper()
 	out := map[string]int{}
 	for _, tb := range []string{"runs", "lines", "line_events", "files", "seen_orders", "feeds", "outbox", "schedule",
-		"waitlist", "resellers", "program_runs"} {
+		"waitlist", "resellers", "program_runs",
+		"findings", "responses", "deliveries", "stale_notices"} {
 		var n int
 		if err := s.db.QueryRow("SELECT count(*) FROM " + tb).Scan(&n); err != nil {
 			t.Fatal(err)
@@ -706,6 +707,9 @@ func testCommitIsAtomic(t *testing.T, b backend) {
 				wentry("etc", "oem-office", "E7", 500000, "2009-11-10", "2009-05-11", 1)}},
 			Resellers: []reconcile.Reseller{{Wholesaler: "etc", ID: "E7", SIREN: "552100554", Name: "E7 SARL"}},
 			History:   []reconcile.ProgramRun{{Program: "oem-office", Lines: 1, Exposure: 500000, Beneficiaries: 1}},
+			Findings: reconcile.FindingChanges{New: []reconcile.Finding{{Discrepancy: reconcile.Discrepancy{
+				Wholesaler: "etc", Kind: reconcile.MissingAccount, ResellerID: "E9", FirstSeen: d("2009-05-11"), Ref: "R9"}}}},
+			StaleMailed: []string{"actebis"},
 		}
 	}
 	setup := func(t *testing.T) (*Store, reconcile.LineChange) {

@@ -61,7 +61,7 @@ func (s *Store) Snapshot(ctx context.Context, path string) error {
 	if s.d.name() != SQLite {
 		return s.snapshotCopy(ctx, path)
 	}
-	if _, err := s.db.ExecContext(ctx, `VACUUM INTO ?`, path); err != nil {
+	if _, err := s.db.ExecContext(ctx, s.q(`VACUUM INTO ?`), path); err != nil {
 		return fmt.Errorf("snapshot the ledger into %s: %w", path, err)
 	}
 	// VACUUM INTO does not sync what it wrote.

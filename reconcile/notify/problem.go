@@ -258,6 +258,32 @@ var problemFR = []problemRule{
 		"modifié il y a $1, moins que min_file_age ($2) : sa copie est peut-être encore en cours, il est laissé pour le prochain passage"),
 	rule(`^it is no longer a regular file; it is left for the next run$`,
 		"ce n'est plus un fichier ordinaire : il est laissé pour le prochain passage"),
+
+	// reconcile/layout and reconcile/batch: a workbook sent back with
+	// answers (spec §10.2).
+	rule(`^(.+) `+cellText+` is not an answer: choose (.+) in the list$`,
+		"« $1 » : « $2 » n'est pas une réponse : choisissez $3 dans la liste"),
+	rule(`^(.+) is empty but (.+) is filled in: choose (.+) in the list, or the comment is not recorded$`,
+		"« $1 » est vide mais « $2 » est rempli : choisissez $3 dans la liste, sinon le commentaire n'est pas enregistré"),
+	rule(`^(.+) is empty: answer in the row of the finding and leave its reference as it is$`,
+		"« $1 » est vide : répondez sur la ligne de l'écart sans modifier sa référence"),
+	rule(`^reference `+cellText+` is not one of your findings: answer in the row of a finding without changing its reference$`,
+		"la référence « $1 » n'est celle d'aucun de vos écarts : répondez sur la ligne d'un écart sans modifier sa référence"),
+	{regexp.MustCompile(`^this finding \(([a-z_]+), reseller (.*)\) was resolved on (\d{4}-\d\d-\d\d): there is nothing to answer any more$`),
+		func(m []string) (string, bool) {
+			return localDates("fr", "cet écart ("+KindWord("fr", reconcile.DiscrepancyKind(m[1]))+", client "+m[2]+") a été résolu le "+m[3]+
+				" : il n'y a plus rien à y répondre"), true
+		}},
+	rule(`^the response columns are missing: sheet `+cellText+` has no column headed "(.+)" \("(.+)"\) and "(.+)" \("(.+)"\); answer in the workbook encours sent, without renaming or removing its columns$`,
+		"les colonnes de réponse manquent : la feuille « $1 » n'a pas de colonne « $2 » ni « $4 » : répondez dans le classeur envoyé par encours, sans renommer ni supprimer ses colonnes"),
+	rule(`^the workbook's encours marker is damaged \(sheet `+cellText+` was edited\): send back the workbook encours sent, with only its answer columns filled in$`,
+		"la marque encours du classeur est endommagée (la feuille « $1 » a été modifiée) : renvoyez le classeur envoyé par encours, en ne remplissant que ses colonnes de réponse"),
+	rule(`^this workbook is another wholesaler's: each wholesaler sends back only the workbook encours sent to it$`,
+		"ce classeur est celui d'un autre grossiste : chaque grossiste ne renvoie que le classeur qu'encours lui a envoyé"),
+	rule(`^this workbook's encours marker does not verify \(forged, or its run, wholesaler or date edited\): answers are taken only from a workbook encours sent; fill in the latest one and drop it again$`,
+		"la marque encours de ce classeur n'est pas authentique (contrefaite, ou son exécution, son grossiste ou sa date modifiés) : seules les réponses d'un classeur envoyé par encours sont prises en compte ; remplissez le dernier reçu et déposez-le à nouveau"),
+	rule(`^the workbook carries encours' marker but its Discrepancies sheet \(Écarts\) is missing: fill in the answers in the workbook encours sent, without deleting or renaming its sheets, and drop it again$`,
+		"le classeur porte la marque encours mais sa feuille Écarts manque : remplissez les réponses dans le classeur envoyé par encours, sans supprimer ni renommer ses feuilles, et déposez-le à nouveau"),
 }
 
 // sized is a rule whose submatches that are sizes ("12.3 MiB") are written

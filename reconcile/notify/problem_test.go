@@ -114,6 +114,27 @@ func TestLocalProblem(t *testing.T) {
 			`modifié il y a 12s, moins que min_file_age (1m0s) : sa copie est peut-être encore en cours, il est laissé pour le prochain passage`},
 		{`it is no longer a regular file; it is left for the next run`,
 			`ce n'est plus un fichier ordinaire : il est laissé pour le prochain passage`},
+		// Response files.
+		{`Votre réponse "peut-être" is not an answer: choose "corrigé", "contesté", "en cours" ("fixed", "disputed", "in_progress") in the list`,
+			`« Votre réponse » : « peut-être » n'est pas une réponse : choisissez "corrigé", "contesté", "en cours" ("fixed", "disputed", "in_progress") dans la liste`},
+		{`Votre réponse is empty but Votre commentaire is filled in: choose "corrigé" in the list, or the comment is not recorded`,
+			`« Votre réponse » est vide mais « Votre commentaire » est rempli : choisissez "corrigé" dans la liste, sinon le commentaire n'est pas enregistré`},
+		{`Réf. écart is empty: answer in the row of the finding and leave its reference as it is`,
+			`« Réf. écart » est vide : répondez sur la ligne de l'écart sans modifier sa référence`},
+		{`reference "ZZ" is not one of your findings: answer in the row of a finding without changing its reference`,
+			`la référence « ZZ » n'est celle d'aucun de vos écarts : répondez sur la ligne d'un écart sans modifier sa référence`},
+		{`this finding (under_applied, reseller C1004) was resolved on 2009-04-27: there is nothing to answer any more`,
+			`cet écart (ligne appliquée inférieure à la ligne accordée, client C1004) a été résolu le 27/04/2009 : il n'y a plus rien à y répondre`},
+		{`the response columns are missing: sheet "Écarts" has no column headed "Réf. écart" ("Finding ref") and "Votre réponse" ("Your response"); answer in the workbook encours sent, without renaming or removing its columns`,
+			`les colonnes de réponse manquent : la feuille « Écarts » n'a pas de colonne « Réf. écart » ni « Votre réponse » : répondez dans le classeur envoyé par encours, sans renommer ni supprimer ses colonnes`},
+		{`the workbook's encours marker is damaged (sheet "encours-responses" was edited): send back the workbook encours sent, with only its answer columns filled in`,
+			`la marque encours du classeur est endommagée (la feuille « encours-responses » a été modifiée) : renvoyez le classeur envoyé par encours, en ne remplissant que ses colonnes de réponse`},
+		{`this workbook is another wholesaler's: each wholesaler sends back only the workbook encours sent to it`,
+			`ce classeur est celui d'un autre grossiste : chaque grossiste ne renvoie que le classeur qu'encours lui a envoyé`},
+		{`this workbook's encours marker does not verify (forged, or its run, wholesaler or date edited): answers are taken only from a workbook encours sent; fill in the latest one and drop it again`,
+			`la marque encours de ce classeur n'est pas authentique (contrefaite, ou son exécution, son grossiste ou sa date modifiés) : seules les réponses d'un classeur envoyé par encours sont prises en compte ; remplissez le dernier reçu et déposez-le à nouveau`},
+		{`the workbook carries encours' marker but its Discrepancies sheet (Écarts) is missing: fill in the answers in the workbook encours sent, without deleting or renaming its sheets, and drop it again`,
+			`le classeur porte la marque encours mais sa feuille Écarts manque : remplissez les réponses dans le classeur envoyé par encours, sans supprimer ni renommer ses feuilles, et déposez-le à nouveau`},
 	}
 	used := make([]bool, len(problemFR))
 	for _, tt := range tests {
@@ -228,6 +249,27 @@ func TestLocalProblemKnowsTheReaders(t *testing.T) {
 			t.Errorf("ReadAccounts(%q) succeeded", data)
 		}
 	}
+	resp, _ := layout.ReadResponses(&sliceRows{data: [][]string{
+		{"Réf. écart", "Votre réponse", "Votre commentaire"},
+		{"A1", "peut-être", ""}, {"A2", "", "voir mail"}, {"", "corrigé", ""},
+	}}, "Écarts", "r.xlsx")
+	for _, r := range resp.Rejected {
+		texts = append(texts, r.Reason)
+	}
+	if _, err := layout.ReadResponses(&sliceRows{data: [][]string{{"Réf. écart"}, {"A1"}}}, "Écarts", "r.xlsx"); err != nil {
+		texts = append(texts, err.Error())
+	}
+	if _, _, err := layout.ReadMarker(&sliceRows{data: [][]string{{"marker", "x"}}}); err != nil {
+		texts = append(texts, err.Error())
+	}
+	// reconcile/batch's words on response files; its tests check it
+	// writes these.
+	texts = append(texts,
+		`reference "ZZ" is not one of your findings: answer in the row of a finding without changing its reference`,
+		`this finding (under_applied, reseller C1004) was resolved on 2009-04-27: there is nothing to answer any more`,
+		`this workbook is another wholesaler's: each wholesaler sends back only the workbook encours sent to it`,
+		`this workbook's encours marker does not verify (forged, or its run, wholesaler or date edited): answers are taken only from a workbook encours sent; fill in the latest one and drop it again`,
+		`the workbook carries encours' marker but its Discrepancies sheet (Écarts) is missing: fill in the answers in the workbook encours sent, without deleting or renaming its sheets, and drop it again`)
 	ole := append([]byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}, make([]byte, 4096)...)
 	for _, data := range [][]byte{
 		nil,

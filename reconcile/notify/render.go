@@ -220,6 +220,7 @@ func templateSet(audience, lang string) (*set, error) {
 	funcs := texttemplate.FuncMap{
 		"plural": pluralFunc(lang),
 		"para":   para,
+		"join":   func(xs []string) string { return strings.Join(xs, ", ") },
 		// section's count is the section's number of lines, of which items
 		// are the ones listed.
 		"section": func(title string, items []lineView, count int) section {

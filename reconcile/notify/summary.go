@@ -43,6 +43,11 @@ type Summary struct {
 	// Waitlist is, for a wholesaler, its own waitlisted resellers (spec
 	// §8.2), which its email lists with their program-wide rank.
 	Waitlist []reconcile.WaitEntry
+	// Resolved are the findings the run resolved, Responses the answers it
+	// received (spec §10). Discrepancies carry their state, first_seen and
+	// latest answer; the new and the open ones are listed apart.
+	Resolved  []reconcile.ResolvedFinding
+	Responses []reconcile.FindingResponse
 	// Budgets and Exposures are for the program managers only: the use of
 	// each budgeted program and the exposure per reseller company (SIREN)
 	// across wholesalers. They are every wholesaler's figures: Render
@@ -106,6 +111,16 @@ func checkIsolation(s Summary) error {
 	for i, e := range s.Waitlist {
 		if e.Wholesaler != w {
 			return foreign("waitlist entry", i, e.Wholesaler)
+		}
+	}
+	for i, r := range s.Resolved {
+		if r.Wholesaler != w {
+			return foreign("resolved finding", i, r.Wholesaler)
+		}
+	}
+	for i, r := range s.Responses {
+		if r.Wholesaler != w {
+			return foreign("response", i, r.Wholesaler)
 		}
 	}
 	if len(s.Budgets) > 0 {

@@ -52,6 +52,10 @@ type view struct {
 	MoreWaitlisted int
 	WaitlistAmount string
 
+	// Findings splits the discrepancies into new and open ones and lists
+	// the resolved ones and the answers (spec §10).
+	Findings findingsView
+
 	// Totals, Budgets and TopExposures are filled for the program
 	// managers only.
 	Totals       []wholesalerView
@@ -65,6 +69,9 @@ type counts struct {
 	// Waitlisted counts the Summary's waitlist entries; Resellers the
 	// reseller companies (SIRENs) holding a valid line.
 	Waitlisted, Resellers int
+	// NewFindings and OpenFindings split Discrepancies; Resolved counts
+	// the findings the run resolved, Answered the findings with an answer.
+	NewFindings, OpenFindings, Resolved, Answered int
 }
 
 type lineView struct {
@@ -73,8 +80,13 @@ type lineView struct {
 }
 
 type discView struct {
-	Kind, Reseller, Program, OrderID, Expected, Actual, Gap string
-	Hours                                                   int64
+	Kind, KindWord, Reseller, Program, OrderID, Expected, Actual, Gap string
+	Hours                                                             int64
+	// Since says since when an open finding is listed ("ouvert depuis le
+	// 06/04/2009, 4 semaines"), empty for a new one; Answer is its latest
+	// answer; Wholesaler names its wholesaler (program managers).
+	Since, Answer, Wholesaler string
+	New, Carried              bool
 }
 
 type rejectedView struct {
@@ -91,6 +103,9 @@ type wholesalerView struct {
 	Received                             bool
 	Programs                             []programView
 	Discrepancies, Rejected, Quarantined int
+	// NewFindings, Resolved and Answered count its findings new in the
+	// run, resolved by it, and carrying an answer.
+	NewFindings, Resolved, Answered int
 }
 
 type programView struct {
@@ -243,17 +258,10 @@ func buildView(s Summary, attachment string) view {
 	v.Exposure, v.NewAmount, v.ExpiringAmount = money(exposure, lang), money(granted, lang), money(expiring, lang)
 
 	for _, d := range s.Discrepancies {
-		gap := d.ActualCents - d.ExpectedCents
-		if gap < 0 {
-			gap = -gap
-		}
-		listed(&v.Discrepancies, &v.Counts.Discrepancies, discView{
-			Kind: string(d.Kind), Reseller: reseller(s, d.ResellerID), Program: programName(s, d.Program),
-			OrderID: clean(d.OrderID), Expected: money(d.ExpectedCents, lang),
-			Actual: money(d.ActualCents, lang), Gap: money(gap, lang), Hours: d.Hours,
-		})
+		listed(&v.Discrepancies, &v.Counts.Discrepancies, v.discOf(s, d))
 	}
 	v.MoreDiscrepancies = v.Counts.Discrepancies - len(v.Discrepancies)
+	buildFindings(s, &v)
 	for _, r := range s.Rejected {
 		listed(&v.Rejected, &v.Counts.Rejected, rejectedView{
 			File: clean(r.File), Sheet: clean(r.Sheet), Column: clean(r.Column),
@@ -333,7 +341,17 @@ func buildTotals(s Summary, v *view) {
 		w.Programs = append(w.Programs, *p)
 	}
 	for _, d := range s.Discrepancies {
-		get(d.Wholesaler).Discrepancies++
+		w := get(d.Wholesaler)
+		w.Discrepancies++
+		if d.State == reconcile.FindingNew {
+			w.NewFindings++
+		}
+		if d.Response != "" {
+			w.Answered++
+		}
+	}
+	for _, r := range s.Resolved {
+		get(r.Wholesaler).Resolved++
 	}
 	for _, r := range s.Rejected {
 		get(r.Wholesaler).Rejected++

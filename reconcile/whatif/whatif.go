@@ -256,6 +256,9 @@ func (s *simulation) replay(ctx context.Context, run ledger.ReplayRun, last bool
 	opt := batch.Options{
 		AsOf: run.AsOf, AsOfInstant: s.asOfInstant(run.Run), Out: filepath.Join(s.scratch, "out"),
 		DryRun: last, SkipWorkbooks: true, SkipMail: true, SkipSnapshot: true,
+		// The run's own id: the references of the findings it opens derive
+		// from it.
+		RunID: run.ID,
 	}
 	if last {
 		opt.NameResellers = committedResellers(latestReport)

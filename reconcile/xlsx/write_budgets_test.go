@@ -77,7 +77,7 @@ func wantCells(t *testing.T, f *excelize.File, sheet string, want map[string]str
 
 func TestWriteConsolidatedBudgetSheets(t *testing.T) {
 	f, _ := writeConsolidatedBook(t, budgetBook())
-	want := []string{"Synthèse", "Historique", "Revendeurs", "Toutes les lignes", "Liste d'attente", "Écarts", "Fichiers"}
+	want := []string{"Synthèse", "Historique", "Revendeurs", "Toutes les lignes", "Liste d'attente", "Écarts", "Écarts résolus", "Fichiers"}
 	if got := f.GetSheetList(); strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Fatalf("sheets = %q, want %q", got, want)
 	}
@@ -86,7 +86,7 @@ func TestWriteConsolidatedBudgetSheets(t *testing.T) {
 	b := sampleConsolidated()
 	b.Report.Budgets = budgetBook().Report.Budgets
 	f, _ = writeConsolidatedBook(t, b)
-	want = []string{"Synthèse", "Toutes les lignes", "Liste d'attente", "Écarts", "Fichiers"}
+	want = []string{"Synthèse", "Toutes les lignes", "Liste d'attente", "Écarts", "Écarts résolus", "Fichiers"}
 	if got := f.GetSheetList(); strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Fatalf("sheets = %q, want %q", got, want)
 	}

@@ -45,10 +45,12 @@ var (
 	fileStatusFR   = map[reconcile.FileStatus]string{
 		reconcile.Processed: "traité", reconcile.Duplicate: "doublon (déjà traité)",
 		reconcile.Quarantined: "mis en quarantaine", reconcile.Deferred: "reporté à la prochaine exécution",
+		reconcile.Responses: "réponses enregistrées",
 	}
 	fileStatusEN = map[reconcile.FileStatus]string{
 		reconcile.Processed: "processed", reconcile.Duplicate: "duplicate (already processed)",
 		reconcile.Quarantined: "quarantined", reconcile.Deferred: "deferred to the next run",
+		reconcile.Responses: "answers recorded",
 	}
 )
 
@@ -93,7 +95,7 @@ func writeConsolidated(f *excelize.File, b ConsolidatedBook) error {
 	if withWaitlist {
 		sheets = append(sheets, sheetWaitlist)
 	}
-	for _, s := range append(sheets, sheetDisc, sheetFiles) {
+	for _, s := range append(sheets, sheetDisc, findingFR.resolvedSheet, sheetFiles) {
 		if _, err := f.NewSheet(s); err != nil {
 			return err
 		}
@@ -102,6 +104,10 @@ func writeConsolidated(f *excelize.File, b ConsolidatedBook) error {
 		return err
 	}
 	st, err := newStyles(f, l)
+	if err != nil {
+		return err
+	}
+	fst, err := newFindingStyles(f)
 	if err != nil {
 		return err
 	}
@@ -143,8 +149,12 @@ func writeConsolidated(f *excelize.File, b ConsolidatedBook) error {
 			return fmt.Errorf("sheet %s: %w", sheetWaitlist, err)
 		}
 	}
-	if err := writeDiscrepancies(f, l, st, sheetDisc, "Grossiste", b.Report.Discrepancies, nil, program); err != nil {
+	if err := writeDiscrepancies(f, l, st, fst, discSheet{name: sheetDisc, wholesalerCol: "Grossiste", wholesaler: wholesaler,
+		asOf: b.AsOf, program: program}, b.Report.Discrepancies); err != nil {
 		return fmt.Errorf("sheet %s: %w", sheetDisc, err)
+	}
+	if err := writeResolved(f, l, st, findingFR.resolvedSheet, "Grossiste", wholesaler, b.Report.Resolved, b.AsOf, nil, program); err != nil {
+		return fmt.Errorf("sheet %s: %w", findingFR.resolvedSheet, err)
 	}
 	if err := writeFiles(f, l, st, sheetFiles, b.Report.Files, wholesaler); err != nil {
 		return fmt.Errorf("sheet %s: %w", sheetFiles, err)

@@ -129,9 +129,9 @@ func TestWriteWholesalerSheetNames(t *testing.T) {
 		lang string
 		want []string
 	}{
-		{"fr", []string{"Lignes", "Comptes", "Écarts", "Lignes rejetées", "Fichiers"}},
-		{"en", []string{"Lines", "Accounts", "Discrepancies", "Rejected rows", "Files"}},
-		{"", []string{"Lignes", "Comptes", "Écarts", "Lignes rejetées", "Fichiers"}},
+		{"fr", []string{"Lignes", "Comptes", "Écarts", "Écarts résolus", "Lignes rejetées", "Fichiers"}},
+		{"en", []string{"Lines", "Accounts", "Discrepancies", "Resolved", "Rejected rows", "Files"}},
+		{"", []string{"Lignes", "Comptes", "Écarts", "Écarts résolus", "Lignes rejetées", "Fichiers"}},
 	} {
 		t.Run(tc.lang, func(t *testing.T) {
 			f := writeBook(t, sampleBook(tc.lang))
@@ -522,7 +522,7 @@ func TestWriteConsolidated(t *testing.T) {
 		t.Fatal(err)
 	}
 	f := open(t, buf.Bytes())
-	want := []string{"Synthèse", "Toutes les lignes", "Écarts", "Fichiers"}
+	want := []string{"Synthèse", "Toutes les lignes", "Écarts", "Écarts résolus", "Fichiers"}
 	if got := f.GetSheetList(); strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Fatalf("sheets = %q, want %q", got, want)
 	}
@@ -581,8 +581,8 @@ func TestWriteConsolidated(t *testing.T) {
 	if got := numFmt(style(t, f, al, "F2")); got != "dd/mm/yyyy" {
 		t.Errorf("date format = %q", got)
 	}
-	if got := get(t, f, "Écarts", "A2"); got != "actebis" {
-		t.Errorf("Écarts!A2 = %q, want the wholesaler", got)
+	if got := get(t, f, "Écarts", "A2"); got != "Actebis" {
+		t.Errorf("Écarts!A2 = %q, want the wholesaler's name", got)
 	}
 	for ref, want := range map[string]string{"A2": "Actebis", "C3": "mis en quarantaine", "D3": "legacy .xls: save it as .xlsx",
 		"A4": "Tech Data", "C4": "reporté à la prochaine exécution"} {

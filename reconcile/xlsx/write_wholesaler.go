@@ -32,6 +32,15 @@ type WholesalerBook struct {
 	// shown on the Lines sheet after its lines, program by program in
 	// rank order; WriteWholesaler refuses an entry of another wholesaler.
 	Waitlist []reconcile.WaitEntry
+	// Resolved are the wholesaler's findings this run resolved (spec
+	// §10.1), on a sheet of their own.
+	Resolved []reconcile.ResolvedFinding
+	// Marker and Signature, when Signature is set, make the workbook one
+	// the wholesaler can send back with its answers (spec §10.2): the
+	// Discrepancies sheet gets the response, comment and reference
+	// columns, and a very hidden sheet carries the signed marker.
+	Marker    reconcile.Marker
+	Signature string
 	// TmpDir is where the writer keeps its temp files, in a private folder
 	// "encours-xlsx-*" it removes; empty means the system's temp folder.
 	TmpDir string
@@ -61,6 +70,21 @@ func WriteWholesaler(w io.Writer, b WholesalerBook) error {
 			return fmt.Errorf("write workbook of wholesaler %s: waitlist entry %d belongs to %q: a workbook shows only its wholesaler's data",
 				b.Wholesaler.ID, i, e.Wholesaler)
 		}
+	}
+	for i, d := range b.Discrepancies {
+		if d.Wholesaler != b.Wholesaler.ID {
+			return fmt.Errorf("write workbook of wholesaler %s: discrepancy %d belongs to %q: a workbook shows only its wholesaler's data",
+				b.Wholesaler.ID, i, d.Wholesaler)
+		}
+	}
+	for i, r := range b.Resolved {
+		if r.Wholesaler != b.Wholesaler.ID {
+			return fmt.Errorf("write workbook of wholesaler %s: resolved finding %d belongs to %q: a workbook shows only its wholesaler's data",
+				b.Wholesaler.ID, i, r.Wholesaler)
+		}
+	}
+	if b.Signature != "" && b.Marker.Wholesaler != b.Wholesaler.ID {
+		return fmt.Errorf("write workbook of wholesaler %s: its marker names %q", b.Wholesaler.ID, b.Marker.Wholesaler)
 	}
 	l := language(b.Wholesaler.Language)
 	f, z, err := newFile(b.AsOf, b.Wholesaler.Name+" "+b.AsOf.String(), b.TmpDir)
@@ -119,8 +143,14 @@ func (ww *wholesalerWriter) write() error {
 		return err
 	}
 	accNames := ww.accountSheetNames()
-	for _, name := range append(append([]string{}, accNames...), l.discrepancies, l.reject, l.files) {
+	fw := wordsOf(l)
+	for _, name := range append(append([]string{}, accNames...), l.discrepancies, fw.resolvedSheet, l.reject, l.files) {
 		if _, err := f.NewSheet(name); err != nil {
+			return err
+		}
+	}
+	if ww.b.Signature != "" {
+		if err := writeMarker(f, ww.b.Marker, ww.b.Signature); err != nil {
 			return err
 		}
 	}
@@ -129,6 +159,10 @@ func (ww *wholesalerWriter) write() error {
 	}
 	var err error
 	if ww.st, err = newStyles(f, l); err != nil {
+		return err
+	}
+	fst, err := newFindingStyles(f)
+	if err != nil {
 		return err
 	}
 	// Names only of the resellers the lines and discrepancies show: an
@@ -140,6 +174,9 @@ func (ww *wholesalerWriter) write() error {
 	}
 	for _, d := range ww.b.Discrepancies {
 		shown[d.ResellerID] = true
+	}
+	for _, r := range ww.b.Resolved {
+		shown[r.ResellerID] = true
 	}
 	for _, e := range ww.wait {
 		shown[e.ResellerID] = true
@@ -164,8 +201,12 @@ func (ww *wholesalerWriter) write() error {
 			return fmt.Errorf("sheet %s: %w", accNames[i], err)
 		}
 	}
-	if err := writeDiscrepancies(f, l, ww.st, l.discrepancies, "", ww.b.Discrepancies, ww.names, ww.program); err != nil {
+	if err := writeDiscrepancies(f, l, ww.st, fst, discSheet{name: l.discrepancies, answers: ww.b.Signature != "",
+		asOf: ww.b.AsOf, names: ww.names, program: ww.program}, ww.b.Discrepancies); err != nil {
 		return fmt.Errorf("sheet %s: %w", l.discrepancies, err)
+	}
+	if err := writeResolved(f, l, ww.st, fw.resolvedSheet, "", nil, ww.b.Resolved, ww.b.AsOf, ww.names, ww.program); err != nil {
+		return fmt.Errorf("sheet %s: %w", fw.resolvedSheet, err)
 	}
 	if err := ww.writeRejected(); err != nil {
 		return fmt.Errorf("sheet %s: %w", l.reject, err)
@@ -537,46 +578,6 @@ func (ww *wholesalerWriter) writeRejected() error {
 		row[2] = cell(st.plain[kInt], r.Row)
 		row[3] = cell(st.plain[kText], text(r.Column))
 		row[4] = cell(st.plain[kText], text(r.Reason))
-	})
-}
-
-// writeDiscrepancies streams a discrepancies sheet; wholesalerCol, when
-// not empty, is the header of a leading wholesaler column (consolidated
-// book).
-func writeDiscrepancies(f *excelize.File, l lang, st *styles, sheet, wholesalerCol string,
-	ds []reconcile.Discrepancy, names map[string]string, program func(string) string) error {
-	if len(ds) == 0 {
-		return writeNone(f, sheet, l.noDisc, st)
-	}
-	head := l.discHeader
-	widths := []float64{44, 16, 30, 26, 16, 18, 18, 16, 8}
-	lead := 0
-	if wholesalerCol != "" {
-		head = append([]string{wholesalerCol}, head...)
-		widths = append([]float64{18}, widths...)
-		lead = 1
-	}
-	return streamTable(f, sheet, st, head, widths, len(ds), func(i int, row []any) {
-		d := ds[i]
-		if lead == 1 {
-			row[0] = cell(st.plain[kText], text(d.Wholesaler))
-		}
-		r := row[lead:]
-		r[0] = cell(st.plain[kText], kindWord(l, d.Kind))
-		r[1] = cell(st.plain[kText], text(d.ResellerID))
-		r[2] = cell(st.plain[kText], text(names[d.ResellerID]))
-		r[3] = cell(st.plain[kText], text(programOrEmpty(program, d.Program)))
-		r[4] = cell(st.plain[kText], text(d.OrderID))
-		switch d.Kind {
-		case reconcile.OverApplied, reconcile.UnderApplied:
-			r[5] = cell(st.plain[kAmount], amount(d.ExpectedCents))
-			r[6] = cell(st.plain[kAmount], amount(d.ActualCents))
-			r[7] = cell(st.plain[kAmount], amount(d.ActualCents-d.ExpectedCents))
-		case reconcile.MissingAccount:
-			r[5] = cell(st.plain[kAmount], amount(d.ExpectedCents))
-		default:
-			r[8] = cell(st.plain[kInt], d.Hours)
-		}
 	})
 }
 

@@ -1,0 +1,97 @@
+package batch
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/encours/encours/reconcile"
+)
+
+// trackFindings gives this run's discrepancies their state and first_seen
+// against the findings open before the run, records the answers of the
+// response files, and keeps the open findings of the wholesalers that did
+// not deliver to show them again (spec §10.1, §10.2). It reads the open
+// findings through the ledger's index: one row per open finding, never
+// the resolved history.
+func (st *state) trackFindings(ctx context.Context) error {
+	open, err := st.store.OpenFindings(ctx, st.cfg.WholesalerIDs())
+	if err != nil {
+		return fmt.Errorf("cannot read the ledger: %w", err)
+	}
+	delivered := map[string]bool{}
+	for _, f := range st.feeds {
+		delivered[f.Wholesaler] = true
+	}
+	st.findings = reconcile.TrackFindings(open, st.outcome.Discrepancies, func(w string) bool { return delivered[w] },
+		st.asOf, st.runID)
+	for _, f := range open {
+		if !delivered[f.Wholesaler] {
+			d := f.Discrepancy
+			d.State, d.Carried = reconcile.FindingOpen, true
+			st.carried = append(st.carried, d)
+		}
+	}
+	if st.responses, err = st.matchResponses(ctx, open); err != nil {
+		return err
+	}
+	st.applyAnswers(st.responses, st.findings.Discrepancies, st.findings.Resolved)
+	st.applyAnswers(st.responses, st.carried, nil)
+	return nil
+}
+
+// shown is what the workbooks and mails list as findings: this run's
+// discrepancies, then the open findings of the wholesalers that did not
+// deliver (marked Carried); run.json has only the former.
+func (st *state) shown() []reconcile.Discrepancy {
+	if len(st.carried) == 0 {
+		return st.report.Discrepancies
+	}
+	return append(st.report.Discrepancies[:len(st.report.Discrepancies):len(st.report.Discrepancies)], st.carried...)
+}
+
+// fillSources gives the line decisions Evaluate could not tie to an
+// export row (a revocation, a grant from the waitlist) the row of the
+// reseller's account in this run's latest export of its wholesaler, so
+// that `encours explain` can say where every decision came from.
+func (st *state) fillSources() {
+	need := map[string]map[string]bool{} // wholesaler → resellers
+	for _, l := range st.outcome.Lines {
+		if l.Source.File == "" && decided(l.Status) {
+			if need[l.Wholesaler] == nil {
+				need[l.Wholesaler] = map[string]bool{}
+			}
+			need[l.Wholesaler][l.ResellerID] = true
+		}
+	}
+	if len(need) == 0 {
+		return
+	}
+	rows := map[[2]string]reconcile.Source{}
+	for _, fw := range st.files { // oldest first: the latest file's row wins
+		wanted := need[fw.file.Wholesaler]
+		if fw.result.Status != reconcile.Processed || wanted == nil {
+			continue
+		}
+		for _, a := range fw.accounts.Rows {
+			if wanted[a.ResellerID] {
+				rows[[2]string{fw.file.Wholesaler, a.ResellerID}] = reconcile.Source{File: fw.file.Name, Sheet: fw.sheet, Row: a.Row}
+			}
+		}
+	}
+	for i := range st.outcome.Lines {
+		l := &st.outcome.Lines[i]
+		if l.Source.File == "" && decided(l.Status) {
+			l.Source = rows[[2]string{l.Wholesaler, l.ResellerID}]
+		}
+	}
+}
+
+// decided reports the line statuses an export row decides; an expiry
+// comes from the date alone.
+func decided(s reconcile.LineStatus) bool {
+	switch s {
+	case reconcile.Granted, reconcile.Increased, reconcile.Extended, reconcile.Withdrawn:
+		return true
+	}
+	return false
+}
