@@ -8,7 +8,7 @@ import (
 
 	"github.com/encours/encours/reconcile"
 	"github.com/encours/encours/reconcile/layout"
-	"github.com/encours/encours/reconcile/xlsx"
+	"github.com/encours/encours/reconcile/sheet"
 )
 
 // One case per phrasing of problemFR, as the readers write it; the test
@@ -236,7 +236,7 @@ func TestLocalProblemKnowsTheReaders(t *testing.T) {
 		append(append(append([]byte(nil), ole...), "E\x00n\x00c\x00r\x00y\x00p\x00t\x00i\x00o\x00n\x00I\x00n\x00f\x00o\x00"...), make([]byte, 100)...),
 		[]byte("PK\x03\x04 cut short"),
 	} {
-		if _, err := xlsx.Open(bytes.NewReader(data), int64(len(data)), xlsx.Limits{}); err != nil {
+		if _, err := sheet.Open(bytes.NewReader(data), int64(len(data)), sheet.Limits{}); err != nil {
 			texts = append(texts, err.Error())
 		} else {
 			t.Errorf("Open(%q) succeeded", data)
