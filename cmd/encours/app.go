@@ -56,6 +56,7 @@ commands:
   daemon  --config FILE [--log-format text|json]                       runs on the schedule until SIGINT/SIGTERM
   check   --config FILE                                                validates config and rules, prints the programs and next run times
   demo    [--out DIR]                                                  runs the samples/ weeks in a scratch folder
+  gen     --samples DIR                                                rewrites the sample exports of DIR/exports (samples/)
   gen     --config FILE --wholesaler ID --rows N [--orders M] --out FILE.xlsx [--seed S] [--as-of D]   writes a large export (benchmarks)
 `
 
