@@ -54,7 +54,8 @@ const usage = `usage: encours <command> [flags]
 commands:
   run     --config FILE [--as-of YYYY-MM-DD] [--out DIR] [--dry-run]   one run now
   daemon  --config FILE [--log-format text|json]                       runs on the schedule until SIGINT/SIGTERM
-  check   --config FILE                                                validates config and rules, prints the programs and next run times
+  check   --config FILE [--export FILE.xlsx --wholesaler ID [--as-of D]]   validates config and rules, prints the programs and next run times;
+                                                                       with --export, reads that file as a run would (touching nothing)
   demo    [--out DIR]                                                  runs the samples/ weeks in a scratch folder
   gen     --samples DIR                                                rewrites the sample exports of DIR/exports (samples/)
   gen     --config FILE --wholesaler ID --rows N [--orders M] --out FILE.xlsx [--seed S] [--as-of D]   writes a large export (benchmarks)
