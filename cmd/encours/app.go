@@ -56,6 +56,7 @@ commands:
   daemon  --config FILE [--log-format text|json]                       runs on the schedule until SIGINT/SIGTERM
   check   --config FILE [--export FILE.xlsx --wholesaler ID [--as-of D]]   validates config and rules, prints the programs and next run times;
                                                                        with --export, reads that file as a run would (touching nothing)
+  layout  suggest FILE.xlsx [--id ID]                                 prints a wholesalers: entry whose layout reads that export
   demo    [--out DIR]                                                  runs the samples/ weeks in a scratch folder
   gen     --samples DIR                                                rewrites the sample exports of DIR/exports (samples/)
   gen     --config FILE --wholesaler ID --rows N [--orders M] --out FILE.xlsx [--seed S] [--as-of D]   writes a large export (benchmarks)
@@ -79,6 +80,8 @@ func (m *Main) Run(ctx context.Context, args []string) int {
 		err = m.cmdDemo(ctx, args[1:])
 	case "gen":
 		err = m.cmdGen(ctx, args[1:])
+	case "layout":
+		err = m.cmdLayout(ctx, args[1:])
 	case "help", "-h", "--help":
 		fmt.Fprint(m.Stdout, usage)
 		return exitOK

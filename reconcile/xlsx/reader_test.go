@@ -211,8 +211,9 @@ func TestReadSameAsExcelize(t *testing.T) {
 		sameAsExcelize(t, readFixture(t, accountsBook))
 	})
 	files, _ := filepath.Glob("../../samples/exports/*/*/*.xlsx")
+	onboarding, _ := filepath.Glob("../../samples/onboarding/*.xlsx")
 	hostile, _ := filepath.Glob("../sheet/testdata/hostile/good-*.xlsx")
-	for _, p := range append(files, hostile...) {
+	for _, p := range append(append(files, onboarding...), hostile...) {
 		t.Run(filepath.Base(p), func(t *testing.T) {
 			b, err := os.ReadFile(p)
 			if err != nil {

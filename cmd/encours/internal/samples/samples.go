@@ -34,7 +34,8 @@ const (
 
 var weeks = []string{week1, week2, week3}
 
-// Write rewrites dir/exports with the sample exports, and prints to log
+// Write rewrites dir/exports with the sample exports and dir/onboarding
+// with the exports of wholesalers encours does not know yet, and prints to log
 // the rows placed on purpose (the content of samples/GENERATED.txt).
 func Write(dir string, log io.Writer) error {
 	return (&gen{out: dir, log: log}).run()
@@ -88,7 +89,10 @@ func (g *gen) run() error {
 	if err != nil {
 		return err
 	}
-	return g.raw(2, "techdata", "TD_FR_credit_2009-04-27 (renvoi).xlsx", "byte-identical copy of week 2 TD_FR_credit_2009-04-27.xlsx (duplicate)", prev)
+	if err := g.raw(2, "techdata", "TD_FR_credit_2009-04-27 (renvoi).xlsx", "byte-identical copy of week 2 TD_FR_credit_2009-04-27.xlsx (duplicate)", prev); err != nil {
+		return err
+	}
+	return g.writeOnboarding()
 }
 
 func (g *gen) raw(w int, wholesaler, name, what string, b []byte) error {
