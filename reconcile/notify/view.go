@@ -264,7 +264,7 @@ func buildView(s Summary, attachment string) view {
 	}
 	v.Counts.Quarantined, v.Counts.Deferred = len(v.Quarantined), len(v.Deferred)
 	for _, w := range s.Warnings {
-		v.Warnings = append(v.Warnings, clean(w))
+		v.Warnings = append(v.Warnings, clean(LocalProblem(lang, w)))
 	}
 	return v
 }
