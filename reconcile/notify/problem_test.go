@@ -9,8 +9,8 @@ import (
 	"testing"
 
 	"github.com/encours/encours/reconcile"
-	"github.com/encours/encours/reconcile/layout"
 	"github.com/encours/encours/reconcile/inbox"
+	"github.com/encours/encours/reconcile/layout"
 	"github.com/encours/encours/reconcile/sheet"
 	"github.com/encours/encours/reconcile/sheet/sheettest"
 )
