@@ -7,6 +7,7 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/encours/encours/reconcile"
 )
@@ -55,7 +56,8 @@ func (m *Main) cmdCheck(ctx context.Context, args []string) error {
 	}
 	out := m.Stdout
 	fmt.Fprintf(out, "config %s is valid\n", *cfgPath)
-	fmt.Fprintf(out, "time zone %s; inbox %s; data_dir %s; mail via %s\n\n", cfg.Timezone, cfg.Inbox, cfg.DataDir, cfg.Mail.Transport)
+	fmt.Fprintf(out, "time zone %s; inbox %s; data_dir %s; mail via %s\n", cfg.Timezone, cfg.Inbox, cfg.DataDir, cfg.Mail.Transport)
+	fmt.Fprintf(out, "%s\n\n", retentionText(cfg.Retention.Runs))
 
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "WHOLESALER\tNAME\tLANGUAGE\tPROGRAMS")
@@ -94,6 +96,18 @@ func (m *Main) cmdCheck(ctx context.Context, args []string) error {
 		return m.checkExport(ctx, cfg, *wid, *export, asOf)
 	}
 	return nil
+}
+
+// retentionText says what retention.runs does.
+func retentionText(keep time.Duration) string {
+	if keep <= 0 {
+		return "retention: every run folder is kept (retention.runs: 0)"
+	}
+	d := keep.String()
+	if keep%(24*time.Hour) == 0 {
+		d = fmt.Sprintf("%d days", keep/(24*time.Hour))
+	}
+	return fmt.Sprintf("retention: after each run, the folders of runs more than %s older (by as-of) are removed from data_dir/runs", d)
 }
 
 // terms says a program's parameters in one line.

@@ -206,6 +206,7 @@ func (r *Runner) execute(ctx context.Context, st *state, store *ledger.Store, ou
 	failpoint("after-move")
 	st.sendMail(ctx, r.sender(store))
 	failpoint("after-mail")
+	st.retain(final)
 	return true, st.writeReport(final, false)
 }
 

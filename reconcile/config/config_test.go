@@ -189,6 +189,11 @@ func TestParseValues(t *testing.T) {
 		{"http: {listen: '127.0.0.1:9464'}", func(c *Config) any { return c.HTTP.Listen }, "127.0.0.1:9464"},
 		{"http: {listen: ':0'}", func(c *Config) any { return c.HTTP.Listen }, ":0"},
 		{"shutdown_grace: 0s", func(c *Config) any { return c.ShutdownGrace }, time.Duration(0)},
+		{"retention: {runs: 26w}", func(c *Config) any { return c.Retention.Runs }, 26 * 7 * 24 * time.Hour},
+		{"retention: {runs: 90d}", func(c *Config) any { return c.Retention.Runs }, 90 * 24 * time.Hour},
+		{"retention: {runs: 720h}", func(c *Config) any { return c.Retention.Runs }, 720 * time.Hour},
+		{"retention: {runs: 0}", func(c *Config) any { return c.Retention.Runs }, time.Duration(0)},
+		{"retention: {}", func(c *Config) any { return c.Retention.Runs }, time.Duration(0)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.yaml, func(t *testing.T) {
@@ -236,6 +241,9 @@ func TestParseErrors(t *testing.T) {
 		{"duration", "min_file_age: 60\n" + minimal, []string{"min_file_age: \"60\" is not a duration"}},
 		{"negative duration", "shutdown_grace: -1s\n" + minimal, []string{"shutdown_grace: \"-1s\" is negative"}},
 		{"mail max_age", "mail: {max_age: 5d}\n" + minimal, []string{"mail.max_age: \"5d\" is not a duration"}},
+		{"retention", "retention: {runs: 6 months}\n" + minimal, []string{"retention.runs: \"6 months\" is not a retention; write it like 26w, 180d or 4320h, or 0 to keep everything"}},
+		{"retention negative", "retention: {runs: -2w}\n" + minimal, []string{"retention.runs: \"-2w\" is not a retention"}},
+		{"retention key", "retention: {run: 26w}\n" + minimal, []string{"retention.run: unknown key (allowed: runs)"}},
 		{"expiring negative", "expiring_within_days: -1\n" + minimal, []string{"expiring_within_days: must be 0 or more"}},
 		{"expiring not int", "expiring_within_days: 3.5\n" + minimal, []string{"expiring_within_days: \"3.5\" is not a whole number"}},
 		{"size unit", "limits: {max_file_bytes: 100MiBs}\n" + minimal, []string{"limits.max_file_bytes:", "unknown unit", "KiB"}},

@@ -295,6 +295,10 @@ var problemFR = []problemRule{
 		}},
 	rule(`^(.+) is (\d+) MiB, over the (\d+) MiB a mail may carry: it is not attached; it is in (.+)$`,
 		"$1 fait $2 Mio, au-delà des $3 Mio qu'un courriel peut porter : il n'est pas joint ; il se trouve dans $4"),
+	rule(`^retention: run folder (.+?) could not be removed: (.*)$`,
+		"conservation : le dossier de traitement $1 n'a pas pu être supprimé (détail technique : $2)"),
+	rule(`^retention: cannot list (.+?): (.*)$`,
+		"conservation : impossible de lister $1 (détail technique : $2)"),
 	rule(`^(.+) could not be moved out of the inbox: (.*)$`,
 		"$1 n'a pas pu être sorti de la boîte de dépôt ; il sera vu comme un doublon au prochain passage (détail technique : $2)"),
 }

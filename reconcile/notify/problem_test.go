@@ -146,6 +146,10 @@ func TestLocalProblem(t *testing.T) {
 			`stale_feed : also : aucun export reçu depuis la mise en service d'encours le 20/04/2009 (14 jours) ; demandez à ALSO France d'envoyer son export`},
 		{`actebis-2009-05-04.xlsx is 22 MiB, over the 15 MiB a mail may carry: it is not attached; it is in /var/lib/encours/runs/2009-05-04-1`,
 			`actebis-2009-05-04.xlsx fait 22 Mio, au-delà des 15 Mio qu'un courriel peut porter : il n'est pas joint ; il se trouve dans /var/lib/encours/runs/2009-05-04-1`},
+		{`retention: run folder /var/lib/encours/runs/2008-10-27-1 could not be removed: unlinkat x: permission denied`,
+			`conservation : le dossier de traitement /var/lib/encours/runs/2008-10-27-1 n'a pas pu être supprimé (détail technique : unlinkat x: permission denied)`},
+		{`retention: cannot list /var/lib/encours/runs: open /var/lib/encours/runs: permission denied`,
+			`conservation : impossible de lister /var/lib/encours/runs (détail technique : open /var/lib/encours/runs: permission denied)`},
 		{`etc/export.xlsx could not be moved out of the inbox: rename: permission denied`,
 			`etc/export.xlsx n'a pas pu être sorti de la boîte de dépôt ; il sera vu comme un doublon au prochain passage (détail technique : rename: permission denied)`},
 	}
