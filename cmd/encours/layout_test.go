@@ -36,7 +36,7 @@ func unseenExports() []struct {
 			file: "ALSO_France_encours_2009-05-04.xlsx", id: "also-france",
 			over: "D0004", overCents: 660000, wantLang: "fr", // 12 340,50 € against 5 750,00 €
 			wantFields: []string{
-				`sheet: "Débiteurs"   # header on row 4`, `reseller_id: ["N° de compte"]`, `insured_limit: ["Plafond de crédit assuré"]`,
+				`sheet: "Débiteurs"   # header on row 4, 40 rows under it`, `reseller_id: ["N° de compte"]`, `insured_limit: ["Plafond de crédit assuré"]`,
 				`outstanding: ["Solde dû (€)"]`, `status: ["Situation"]`, `active: ["Ouvert"]`, `terminated: ["Radié", "Compte clôturé"]`,
 				`decimal: comma`, `date_order: dmy`, `order_date: ["Date pièce"]`, `category: ["Gamme"]`, `payment: ["Mode de règlement"]`,
 				`# orders: found on sheet "Ventes du mois"`,

@@ -50,7 +50,8 @@ type SheetFound struct {
 	// to its column's header.
 	Header []string
 	Fields map[string]string
-	// DataRows is the number of non-empty rows read under the header.
+	// DataRows is the number of rows read under the header, empty and
+	// totals rows left out.
 	DataRows int
 }
 
@@ -221,7 +222,7 @@ func (m mapping) found(sheet string) SheetFound {
 		f.Fields[field] = trim(m.header[j])
 	}
 	for _, r := range m.data {
-		if !emptyRow(r.Cells) {
+		if !emptyRow(r.Cells) && !totalsRow(r.Cells) {
 			f.DataRows++
 		}
 	}

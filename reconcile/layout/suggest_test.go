@@ -136,7 +136,7 @@ func TestSuggestExport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.Accounts.Name != "Débiteurs" || s.Accounts.HeaderRow != 4 || s.Accounts.DataRows != 7 {
+	if s.Accounts.Name != "Débiteurs" || s.Accounts.HeaderRow != 4 || s.Accounts.DataRows != 6 {
 		t.Errorf("accounts = %+v", s.Accounts)
 	}
 	if s.Orders == nil || s.Orders.Name != "Ventes avril" || s.Layout.Orders == nil || s.Layout.Orders.Name != "" {
