@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench.sh: encours run against the plain excelize round trip (and openpyxl
 # when python3 has it) on generated exports of 100k and 1M accounts rows.
-# See cmd/bench/README.md. Usage, from the repository root:
+# See docs/performance.md. Usage, from the repository root:
 #
 #   cmd/bench/bench.sh [WORKDIR]          # both sizes
 #   SIZES="100000" cmd/bench/bench.sh     # only the 100k case

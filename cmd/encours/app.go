@@ -55,11 +55,14 @@ const usage = `usage: encours <command> [flags]
 commands:
   run     --config FILE [--as-of YYYY-MM-DD] [--out DIR] [--dry-run]   one run now
   daemon  --config FILE [--log-format text|json] [--replica NAME]      runs on the schedule until SIGINT/SIGTERM
-  check   --config FILE                                                validates config and rules, prints the programs and next run times
+  check   --config FILE [--export FILE.xlsx --wholesaler ID [--as-of D]]   validates config and rules, prints the programs and next run times;
+                                                                       with --export, reads that file as a run would (touching nothing)
   simulate --config FILE --rules CANDIDATE.yaml [--replay last|all] --out DIR [--lang fr|en]   what the committed runs would have given with other rules
   explain --config FILE --wholesaler ID --reseller ID [--json]          one reseller's history: lines, findings, answers
+  layout  suggest FILE.xlsx [--id ID]                                 prints a wholesalers: entry whose layout reads that export
   demo    [--out DIR]                                                  runs the samples/ weeks in a scratch folder
   ledger migrate --config FILE --to postgres|sqlite                   copies data_dir/ledger.db into the config's PostgreSQL ledger (or back)
+  gen     --samples DIR                                                rewrites the sample exports of DIR/exports (samples/)
   gen     --config FILE --wholesaler ID --rows N [--orders M] --out FILE.xlsx [--seed S] [--as-of D]   writes a large export (benchmarks)
 `
 
@@ -87,6 +90,8 @@ func (m *Main) Run(ctx context.Context, args []string) int {
 		err = m.cmdLedger(ctx, args[1:])
 	case "explain":
 		err = m.cmdExplain(ctx, args[1:])
+	case "layout":
+		err = m.cmdLayout(ctx, args[1:])
 	case "help", "-h", "--help":
 		fmt.Fprint(m.Stdout, usage)
 		return exitOK

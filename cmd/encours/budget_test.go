@@ -81,9 +81,9 @@ type ord struct {
 	euros              int64
 }
 
-// writeExport writes one wholesaler's export with excelize: accounts with
+// writeBudgetExport writes one wholesaler's export with excelize: accounts with
 // numbers as number cells, and orders when given.
-func writeExport(t *testing.T, path string, accounts []acct, orders []ord) {
+func writeBudgetExport(t *testing.T, path string, accounts []acct, orders []ord) {
 	t.Helper()
 	f := excelize.NewFile()
 	defer f.Close()
@@ -308,10 +308,10 @@ func TestBudgetSeason(t *testing.T) {
 	}
 	for _, w := range weeks {
 		if w.techdata != nil {
-			writeExport(t, filepath.Join(inbox, "techdata", "td-"+w.asOf+".xlsx"), w.techdata, nonNilOrders(w.orders))
+			writeBudgetExport(t, filepath.Join(inbox, "techdata", "td-"+w.asOf+".xlsx"), w.techdata, nonNilOrders(w.orders))
 		}
 		if w.actebis != nil {
-			writeExport(t, filepath.Join(inbox, "actebis", "actebis-"+w.asOf+".xlsx"), w.actebis, nil)
+			writeBudgetExport(t, filepath.Join(inbox, "actebis", "actebis-"+w.asOf+".xlsx"), w.actebis, nil)
 		}
 		out := filepath.Join(dir, "out", w.asOf)
 		if code, stderr := cliRun(t, "run", "--config", cfg, "--as-of", w.asOf, "--out", out); code != 0 {
@@ -396,7 +396,7 @@ func TestCheckBudgets(t *testing.T) {
 		t.Fatalf("check created data_dir: %v", err)
 	}
 
-	writeExport(t, filepath.Join(dir, "inbox", "techdata", "td.xlsx"), []acct{
+	writeBudgetExport(t, filepath.Join(dir, "inbox", "techdata", "td.xlsx"), []acct{
 		{"T1", "Berry Informatique", s1, "Active", 3000}, {"T2", "Data Conseil", s2, "Active", 4000},
 		{"T3", "Azur Micro", s5, "Active", 2000}, {"T4", "Lyon Réseaux", s3, "Active", 1000}}, []ord{})
 	if code, stderr := cliRun(t, "run", "--config", cfg, "--as-of", "2009-04-06", "--out", filepath.Join(dir, "out", "1")); code != 0 {
@@ -419,7 +419,7 @@ func TestCheckBudgets(t *testing.T) {
 		t.Error("check changed the ledger")
 	}
 
-	writeExport(t, filepath.Join(dir, "inbox", "techdata", "td2.xlsx"), []acct{
+	writeBudgetExport(t, filepath.Join(dir, "inbox", "techdata", "td2.xlsx"), []acct{
 		{"T1", "Berry Informatique", s1, "Active", 3000}, {"T2", "Data Conseil", s2, "Active", 4000},
 		{"T3", "Azur Micro", s5, "Active", 2000}, {"T4", "Lyon Réseaux", s3, "Active", 1000}, {"T5", "Nouveau", nil, "Active", 100}}, []ord{})
 	out2 := filepath.Join(dir, "out", "2")

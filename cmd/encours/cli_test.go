@@ -274,7 +274,7 @@ func TestHostileFolder(t *testing.T) {
 	dir, cfg := copySamples(t)
 	stage(t, dir, "2009-04-20")
 	old := time.Date(2009, 4, 20, 5, 0, 0, 0, time.UTC)
-	hostile := filepath.Join("..", "..", "reconcile", "xlsx", "testdata", "hostile")
+	hostile := filepath.Join("..", "..", "reconcile", "sheet", "testdata", "hostile")
 	reasons := map[string]string{
 		"doctype-sheet.xlsx":          "DOCTYPE",
 		"sst-index-out-of-range.xlsx": "bad shared-string index",

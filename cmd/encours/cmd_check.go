@@ -17,21 +17,43 @@ import (
 	"github.com/encours/encours/reconcile/ledger"
 )
 
-// cmdCheck is `encours check --config FILE`: validates the config and the
-// rules, prints the programs and the next run times.
+// cmdCheck is `encours check --config FILE [--export FILE.xlsx
+// --wholesaler ID [--as-of YYYY-MM-DD]]`: validates the config and the
+// rules, prints the programs and the next run times; with --export, reads
+// that file through the wholesaler's layout as a run would (check_export.go).
 func (m *Main) cmdCheck(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("check", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	cfgPath := fs.String("config", "", "config.yaml")
+	export := fs.String("export", "", "an export to read through a wholesaler's layout")
+	wid := fs.String("wholesaler", "", "the wholesaler whose layout reads --export")
+	asOfText := fs.String("as-of", "", "with --export: the run date orders are checked against (YYYY-MM-DD); default today")
 	if err := fs.Parse(args); err != nil {
 		return usagef("check: %v", err)
+	}
+	if fs.NArg() > 0 {
+		return usagef("check: unexpected argument %q", fs.Arg(0))
 	}
 	if *cfgPath == "" {
 		return usagef("check: --config FILE is required")
 	}
+	if (*export == "") != (*wid == "") {
+		return usagef("check: --export FILE.xlsx and --wholesaler ID go together")
+	}
 	cfg, err := m.loadConfig(*cfgPath)
 	if err != nil {
 		return err
+	}
+	var asOf reconcile.Date
+	if *asOfText != "" {
+		if asOf, err = reconcile.ParseISO(*asOfText); err != nil {
+			return usagef("check: --as-of: %v", err)
+		}
+	}
+	if *export != "" {
+		if _, ok := cfg.Wholesaler(*wid); !ok {
+			return usagef("check: no wholesaler %q in %s (it has %s)", *wid, *cfgPath, strings.Join(cfg.WholesalerIDs(), ", "))
+		}
 	}
 	sched, err := cfg.ScheduleSpec()
 	if err != nil {
@@ -52,7 +74,8 @@ func (m *Main) cmdCheck(ctx context.Context, args []string) error {
 		send = "only to wholesalers with news (mail.send: on_change)"
 	}
 	fmt.Fprintf(out, "time zone %s; inbox %s; data_dir %s; mail via %s, %s\n", cfg.Timezone, cfg.Inbox, cfg.DataDir, cfg.Mail.Transport, send)
-	fmt.Fprintf(out, "ledger: %s\n\n", ledgerText)
+	fmt.Fprintf(out, "ledger: %s\n", ledgerText)
+	fmt.Fprintf(out, "%s\n\n", retentionText(cfg.Retention.Runs))
 
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "WHOLESALER\tNAME\tLANGUAGE\tPROGRAMS")
@@ -87,6 +110,12 @@ func (m *Main) cmdCheck(ctx context.Context, args []string) error {
 	for range 3 {
 		t = sched.Next(t)
 		fmt.Fprintf(out, "  %s\n", t.Format("Mon 2006-01-02 15:04:05 MST"))
+	}
+	if *export != "" {
+		if asOf == 0 {
+			asOf = reconcile.DateIn(m.Now().In(cfg.Location))
+		}
+		return m.checkExport(ctx, cfg, *wid, *export, asOf)
 	}
 	return nil
 }
@@ -161,6 +190,18 @@ func checkLedger(ctx context.Context, cfg *config.Config, lc ledger.Config) (str
 		return "", configError{fmt.Errorf("ledger (DSN from %s): %w", from, err)}
 	}
 	return fmt.Sprintf("postgres, %s (DSN from %s): connected", ledger.Describe(lc.DSN), from), nil
+}
+
+// retentionText says what retention.runs does.
+func retentionText(keep time.Duration) string {
+	if keep <= 0 {
+		return "retention: every run folder is kept (retention.runs: 0)"
+	}
+	d := keep.String()
+	if keep%(24*time.Hour) == 0 {
+		d = fmt.Sprintf("%d days", keep/(24*time.Hour))
+	}
+	return fmt.Sprintf("retention: after each run, the folders of runs more than %s older (by as-of) are removed from data_dir/runs", d)
 }
 
 // terms says a program's parameters in one line.

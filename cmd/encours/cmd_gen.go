@@ -12,24 +12,28 @@ import (
 	"strings"
 	"time"
 
-	"github.com/xuri/excelize/v2"
-
+	"github.com/encours/encours/cmd/encours/internal/samples"
 	"github.com/encours/encours/reconcile"
 	"github.com/encours/encours/reconcile/layout"
+	"github.com/encours/encours/reconcile/xlsx"
 )
 
 // excelMaxRows is the last row of a worksheet.
 const excelMaxRows = 1048576
 
-// cmdGen is `encours gen --config FILE --wholesaler ID --rows N [--orders M]
-// --out FILE.xlsx [--seed S] [--as-of YYYY-MM-DD]`: it writes a large export
-// in that wholesaler's configured layout, for benchmarks and load tests.
+// cmdGen is the one generator of test exports, written through
+// xlsx.WriteExport:
 //
-// It is the only place outside reconcile/xlsx that imports excelize, like
-// cmd/samplegen: it writes test data, never a report.
+//   - `encours gen --samples DIR` rewrites DIR/exports, the committed
+//     samples (fixed data, byte-identical each time), and prints the rows
+//     placed on purpose (samples/GENERATED.txt);
+//   - `encours gen --config FILE --wholesaler ID --rows N [--orders M]
+//     --out FILE.xlsx [--seed S] [--as-of YYYY-MM-DD]` writes a large export
+//     in that wholesaler's configured layout, for benchmarks and load tests.
 func (m *Main) cmdGen(_ context.Context, args []string) error {
 	fs := flag.NewFlagSet("gen", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
+	samplesDir := fs.String("samples", "", "samples folder whose exports/ to rewrite")
 	cfgPath := fs.String("config", "", "config.yaml")
 	wid := fs.String("wholesaler", "", "wholesaler id whose layout to write")
 	rows := fs.Int("rows", 1000, "accounts data rows")
@@ -41,8 +45,17 @@ func (m *Main) cmdGen(_ context.Context, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return usagef("gen: %v", err)
 	}
+	if *samplesDir != "" {
+		if *cfgPath != "" || *out != "" {
+			return usagef("gen: --samples writes the samples alone: no --config or --out with it")
+		}
+		if err := samples.Write(*samplesDir, m.Stdout); err != nil {
+			return fmt.Errorf("gen: %w", err)
+		}
+		return nil
+	}
 	if *cfgPath == "" || *wid == "" || *out == "" {
-		return usagef("gen: --config FILE, --wholesaler ID and --out FILE.xlsx are required")
+		return usagef("gen: --samples DIR, or --config FILE, --wholesaler ID and --out FILE.xlsx, are required")
 	}
 	cfg, err := m.loadConfig(*cfgPath)
 	if err != nil {
@@ -92,8 +105,6 @@ type generator struct {
 	rnd    *rand.Rand
 	asOf   reconcile.Date
 	prefix string
-	date   int // style id of real dates
-	stamp  int // style id of date-times
 	ids    []string
 	active []int // indexes into ids of active resellers
 	short  int   // percent of accounts over their insured limit
@@ -114,36 +125,17 @@ func alias(s layout.Sheet, field string) string {
 }
 
 func (g *generator) write(path string, rows, orders int) error {
-	f := excelize.NewFile()
-	defer f.Close()
-	var err error
-	if g.date, err = f.NewStyle(&excelize.Style{NumFmt: 14}); err != nil {
-		return err
-	}
-	if g.stamp, err = f.NewStyle(&excelize.Style{NumFmt: 22}); err != nil {
-		return err
-	}
 	acc := g.l.Accounts.Name
 	if acc == "" {
 		acc = "Sheet1"
 	}
-	if err := f.SetSheetName("Sheet1", acc); err != nil {
-		return err
-	}
-	if err := g.accounts(f, acc, rows); err != nil {
-		return err
-	}
+	e := xlsx.Export{Creator: "encours gen", Title: "Export des encours clients", Sheets: []xlsx.ExportSheet{g.accounts(acc, rows)}}
 	if orders > 0 {
 		name := g.l.Orders.Name
 		if name == "" {
 			name = "Orders"
 		}
-		if _, err := f.NewSheet(name); err != nil {
-			return err
-		}
-		if err := g.orders(f, name, orders); err != nil {
-			return err
-		}
+		e.Sheets = append(e.Sheets, g.orders(name, orders))
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
@@ -153,7 +145,7 @@ func (g *generator) write(path string, rows, orders int) error {
 		return err
 	}
 	defer os.Remove(tmp.Name())
-	if err := f.Write(tmp); err != nil {
+	if err := xlsx.WriteExport(tmp, e); err != nil {
 		tmp.Close()
 		return err
 	}
@@ -167,7 +159,7 @@ func (g *generator) write(path string, rows, orders int) error {
 // text in the layout's own writing ("12 340,00 €"), as hand-kept sheets do.
 func (g *generator) money(c int64, i int) any {
 	if i%7 != 3 {
-		return float64(c) / 100
+		return xlsx.Money(c)
 	}
 	units, cents := c/100, c%100
 	neg := c < 0
@@ -196,8 +188,14 @@ func (g *generator) money(c int64, i int) any {
 	return s
 }
 
-func (g *generator) serial(d reconcile.Date) float64 {
-	return float64(d - reconcile.DateOf(1899, time.December, 30))
+// day is d as a real Excel date; at, d at hour h (fractional).
+func day(d reconcile.Date) xlsx.Day {
+	y, m, dd := d.YMD()
+	return xlsx.Day(time.Date(y, m, dd, 0, 0, 0, 0, time.UTC))
+}
+
+func at(d reconcile.Date, hours float64) xlsx.Stamp {
+	return xlsx.Stamp(time.Time(day(d)).Add(time.Duration(hours * float64(time.Hour))))
 }
 
 var (
@@ -208,7 +206,8 @@ var (
 	segs    = []string{"PME", "Grands comptes", "Revendeur", "Intégrateur", "Éducation"}
 )
 
-func (g *generator) accounts(f *excelize.File, sheet string, n int) error {
+// accounts is the accounts sheet of n rows, generated as it is written.
+func (g *generator) accounts(sheet string, n int) xlsx.ExportSheet {
 	s := g.l.Accounts
 	fields := append(append([]string{}, layout.AccountFields...), layout.AccountOptionalFields...)
 	var head []string
@@ -226,90 +225,75 @@ func (g *generator) accounts(f *excelize.File, sheet string, n int) error {
 		head = append(head, x)
 		mapped = append(mapped, x)
 	}
-	sw, err := f.NewStreamWriter(sheet)
-	if err != nil {
-		return err
-	}
-	if err := sw.SetRow("A1", []any{"Export des encours clients"}); err != nil {
-		return err
-	}
-	if err := sw.SetRow("A2", []any{"Édité le " + g.asOf.String()}); err != nil {
-		return err
-	}
-	hdr := make([]any, len(head))
-	for i, h := range head {
-		hdr[i] = h
-	}
-	hr := g.titleRows() + 1
-	if err := sw.SetRow("A"+strconv.Itoa(hr), hdr); err != nil {
-		return err
-	}
+	title := [][]any{{"Export des encours clients"}, {"Édité le " + g.asOf.String()}, nil}
 	terminated := "terminated"
 	if t := s.StatusValues["terminated"]; len(t) > 0 {
 		terminated = t[0]
 	}
-	g.ids = make([]string, n)
-	row := make([]any, len(head))
-	for i := 0; i < n; i++ {
-		id := fmt.Sprintf("%s%07d", g.prefix, i+1)
-		g.ids[i] = id
-		r := g.rnd
-		limit := int64(r.IntN(50)+1) * 100_000 // 1 000 to 50 000 €
-		out := limit * int64(r.IntN(90)+5) / 100
-		status := "actif"
-		switch x := r.IntN(100); {
-		case x < 2:
-			status = terminated
-		case x < 2+g.short: // over the insured limit
-			out = limit + int64(r.IntN(800_000)) + 1
-		}
-		if status != terminated {
-			g.active = append(g.active, i)
-		}
-		if r.IntN(500) == 0 {
-			out = -int64(r.IntN(100_000)) // a credit balance
-		}
-		for k, fd := range mapped {
-			switch fd {
-			case "reseller_id":
-				row[k] = id
-			case "reseller_name":
-				row[k] = fmt.Sprintf("%s %s %07d", forms[r.IntN(len(forms))], cities[r.IntN(len(cities))], i+1)
-			case "status":
-				row[k] = status
-			case "insured_limit":
-				row[k] = g.money(limit, i)
-			case "outstanding":
-				row[k] = g.money(out, i+1)
-			case "siren":
-				row[k] = sirenOf(300_000_000+r.IntN(600_000_000), i)
-			case "applied_line":
-				if r.IntN(20) == 0 {
-					row[k] = g.money(int64(r.IntN(50))*10_000, i)
-				} else {
-					row[k] = nil
+	rows := func(yield func([]any) bool) {
+		g.ids = make([]string, n)
+		row := make([]any, len(head))
+		for i := 0; i < n; i++ {
+			id := fmt.Sprintf("%s%07d", g.prefix, i+1)
+			g.ids[i] = id
+			r := g.rnd
+			limit := int64(r.IntN(50)+1) * 100_000 // 1 000 to 50 000 €
+			out := limit * int64(r.IntN(90)+5) / 100
+			status := "actif"
+			switch x := r.IntN(100); {
+			case x < 2:
+				status = terminated
+			case x < 2+g.short: // over the insured limit
+				out = limit + int64(r.IntN(800_000)) + 1
+			}
+			if status != terminated {
+				g.active = append(g.active, i)
+			}
+			if r.IntN(500) == 0 {
+				out = -int64(r.IntN(100_000)) // a credit balance
+			}
+			for k, fd := range mapped {
+				switch fd {
+				case "reseller_id":
+					row[k] = id
+				case "reseller_name":
+					row[k] = fmt.Sprintf("%s %s %07d", forms[r.IntN(len(forms))], cities[r.IntN(len(cities))], i+1)
+				case "status":
+					row[k] = status
+				case "insured_limit":
+					row[k] = g.money(limit, i)
+				case "outstanding":
+					row[k] = g.money(out, i+1)
+				case "siren":
+					row[k] = sirenOf(300_000_000+r.IntN(600_000_000), i)
+				case "applied_line":
+					if r.IntN(20) == 0 {
+						row[k] = g.money(int64(r.IntN(50))*10_000, i)
+					} else {
+						row[k] = nil
+					}
+				case "Adresse":
+					row[k] = fmt.Sprintf("%d %s", r.IntN(200)+1, streets[r.IntN(len(streets))])
+				case "Code postal":
+					row[k] = fmt.Sprintf("%05d", 1000+r.IntN(94000))
+				case "Ville":
+					row[k] = cities[r.IntN(len(cities))]
+				case "Téléphone":
+					row[k] = fmt.Sprintf("0%d %02d %02d %02d %02d", r.IntN(5)+1, r.IntN(100), r.IntN(100), r.IntN(100), r.IntN(100))
+				case "Commercial":
+					row[k] = sellers[r.IntN(len(sellers))]
+				case "Segment":
+					row[k] = segs[r.IntN(len(segs))]
+				case "Date création":
+					row[k] = day(g.asOf - reconcile.Date(r.IntN(7000)+30))
 				}
-			case "Adresse":
-				row[k] = fmt.Sprintf("%d %s", r.IntN(200)+1, streets[r.IntN(len(streets))])
-			case "Code postal":
-				row[k] = fmt.Sprintf("%05d", 1000+r.IntN(94000))
-			case "Ville":
-				row[k] = cities[r.IntN(len(cities))]
-			case "Téléphone":
-				row[k] = fmt.Sprintf("0%d %02d %02d %02d %02d", r.IntN(5)+1, r.IntN(100), r.IntN(100), r.IntN(100), r.IntN(100))
-			case "Commercial":
-				row[k] = sellers[r.IntN(len(sellers))]
-			case "Segment":
-				row[k] = segs[r.IntN(len(segs))]
-			case "Date création":
-				row[k] = excelize.Cell{StyleID: g.date, Value: g.serial(g.asOf - reconcile.Date(r.IntN(7000)+30))}
+			}
+			if !yield(row) {
+				return
 			}
 		}
-		if err := sw.SetRow("A"+strconv.Itoa(hr+1+i), row); err != nil {
-			return err
-		}
 	}
-	return sw.Flush()
+	return xlsx.ExportSheet{Name: sheet, Title: title, Header: head, Rows: rows, Stream: true}
 }
 
 // sirenOf turns a 9-digit draw into a SIREN with a valid Luhn key (its
@@ -348,7 +332,8 @@ func (g *generator) dateText(d reconcile.Date) string {
 	return fmt.Sprintf("%02d/%02d/%04d", dd, int(mo), y)
 }
 
-func (g *generator) orders(f *excelize.File, sheet string, n int) error {
+// orders is the orders sheet of n rows, for the accounts generated before.
+func (g *generator) orders(sheet string, n int) xlsx.ExportSheet {
 	s := *g.l.Orders
 	fields := append(append([]string{}, layout.OrderFields...), layout.OrderOptionalFields...)
 	var head, mapped []string
@@ -358,81 +343,72 @@ func (g *generator) orders(f *excelize.File, sheet string, n int) error {
 			mapped = append(mapped, fd)
 		}
 	}
-	sw, err := f.NewStreamWriter(sheet)
-	if err != nil {
-		return err
-	}
-	hdr := make([]any, len(head))
-	for i, h := range head {
-		hdr[i] = h
-	}
-	if err := sw.SetRow("A1", hdr); err != nil {
-		return err
-	}
-	row := make([]any, len(head))
-	r := g.rnd
-	order, linesLeft := 0, 0
-	var reseller string
-	var date reconcile.Date
-	var financed bool
-	var accepted float64
-	for i := 0; i < n; i++ {
-		if linesLeft == 0 { // a new order of 1 to 4 lines
-			order++
-			linesLeft = r.IntN(4) + 1
-			if len(g.active) > 0 {
-				reseller = g.ids[g.active[r.IntN(len(g.active))]]
-			} else {
-				reseller = g.ids[r.IntN(len(g.ids))]
+	rows := func(yield func([]any) bool) {
+		row := make([]any, len(head))
+		r := g.rnd
+		order, linesLeft := 0, 0
+		var reseller string
+		var date reconcile.Date
+		var financed bool
+		var accepted float64 // hours after midnight
+		for i := 0; i < n; i++ {
+			if linesLeft == 0 { // a new order of 1 to 4 lines
+				order++
+				linesLeft = r.IntN(4) + 1
+				if len(g.active) > 0 {
+					reseller = g.ids[g.active[r.IntN(len(g.active))]]
+				} else {
+					reseller = g.ids[r.IntN(len(g.ids))]
+				}
+				date = g.asOf - reconcile.Date(r.IntN(90))
+				financed = r.IntN(10) == 0
+				accepted = float64(r.IntN(10) + 8)
 			}
-			date = g.asOf - reconcile.Date(r.IntN(90))
-			financed = r.IntN(10) == 0
-			accepted = g.serial(date) + float64(r.IntN(10)+8)/24
-		}
-		linesLeft--
-		p := products[r.IntN(len(products))]
-		amt := int64(r.IntN(300_000) + 1_000)
-		for k, fd := range mapped {
-			switch fd {
-			case "order_id":
-				row[k] = fmt.Sprintf("CMD-%08d", order)
-			case "reseller_id":
-				row[k] = reseller
-			case "order_date":
-				if i%5 == 0 {
-					row[k] = g.dateText(date)
-				} else {
-					row[k] = excelize.Cell{StyleID: g.date, Value: g.serial(date)}
-				}
-			case "product":
-				row[k] = p.name
-			case "category":
-				row[k] = p.category
-			case "amount":
-				row[k] = g.money(amt, i)
-			case "payment":
-				if financed {
-					row[k] = "Microsoft Financing"
-				} else {
-					row[k] = "Virement 30 jours"
-				}
-			case "financing_accepted_at":
-				row[k] = nil
-				if financed {
-					row[k] = excelize.Cell{StyleID: g.stamp, Value: accepted}
-				}
-			case "financing_paid_at":
-				row[k] = nil
-				if financed && r.IntN(3) > 0 {
-					row[k] = excelize.Cell{StyleID: g.stamp, Value: accepted + float64(r.IntN(96))/24}
+			linesLeft--
+			p := products[r.IntN(len(products))]
+			amt := int64(r.IntN(300_000) + 1_000)
+			for k, fd := range mapped {
+				switch fd {
+				case "order_id":
+					row[k] = fmt.Sprintf("CMD-%08d", order)
+				case "reseller_id":
+					row[k] = reseller
+				case "order_date":
+					if i%5 == 0 {
+						row[k] = g.dateText(date)
+					} else {
+						row[k] = day(date)
+					}
+				case "product":
+					row[k] = p.name
+				case "category":
+					row[k] = p.category
+				case "amount":
+					row[k] = g.money(amt, i)
+				case "payment":
+					if financed {
+						row[k] = "Microsoft Financing"
+					} else {
+						row[k] = "Virement 30 jours"
+					}
+				case "financing_accepted_at":
+					row[k] = nil
+					if financed {
+						row[k] = at(date, accepted)
+					}
+				case "financing_paid_at":
+					row[k] = nil
+					if financed && r.IntN(3) > 0 {
+						row[k] = at(date, accepted+float64(r.IntN(96)))
+					}
 				}
 			}
-		}
-		if err := sw.SetRow("A"+strconv.Itoa(i+2), row); err != nil {
-			return err
+			if !yield(row) {
+				return
+			}
 		}
 	}
-	return sw.Flush()
+	return xlsx.ExportSheet{Name: sheet, Header: head, Rows: rows, Stream: true}
 }
 
 func contains(xs []string, x string) bool {

@@ -341,6 +341,7 @@ func (r *Runner) execute(ctx context.Context, st *state, store *ledger.Store, ou
 		st.sendMail(ctx, r.sender(store))
 	}
 	failpoint("after-mail")
+	st.retain(final)
 	return true, st.writeReport(final, false)
 }
 

@@ -58,7 +58,8 @@ func budgetState(t *testing.T) *state {
 			Waitlist: []reconcile.WaitEntry{wait("etc", "ETC-WAITING", 1), wait("actebis", "A-WAITING", 2), wait("etc", "ETC-WAITING-2", 3)},
 			Resellers: []reconcile.ResellerExposure{
 				{SIREN: "552100554", Name: "Dupont SARL", Wholesalers: []string{"actebis", "etc"}, Lines: 2, AmountCents: 2950000}},
-			Warnings: []string{"budget: mezzanine: the valid lines already use 29 500,00 € and 2 beneficiaries, over the budget of 20 000,00 €; nothing new is granted until room frees"},
+			Warnings: []string{reconcile.BudgetWarning(&reconcile.Program{ID: "mezzanine",
+				Budget: &reconcile.Budget{MaxTotal: 2000000}}, 2950000, 2)},
 		},
 		history: []reconcile.ProgramRun{
 			{RunID: "2009-04-27-1", AsOf: d("2009-04-27"), Program: "mezzanine", Lines: 1, Exposure: 2000000, Beneficiaries: 1, Granted: 1},
@@ -128,7 +129,7 @@ func TestOutputsCarryBudgets(t *testing.T) {
 		"credit@etc.example": {has: []string{"WAITLIST", "ETC-WAITING", "rank 1", "ETC-WAITING-2", "rank 3"},
 			hasNot: []string{"A-WAITING", "budget:", "30,000.00", "552"}},
 		"pm@vendor.example": {has: []string{"BUDGETS DES PROGRAMMES", "29 500,00 € utilisés sur 30 000,00 €",
-			"552 100 554 · Dupont SARL · Actebis, ETC", "budget : mezzanine : les lignes en vigueur"}},
+			"552 100 554 · Dupont SARL · Actebis, ETC", "budget : mezzanine : les lignes en vigueur du programme utilisent 29 500,00 €"}},
 	} {
 		body, ok := bodies[who]
 		if !ok {

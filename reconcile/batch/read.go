@@ -15,6 +15,7 @@ import (
 	"github.com/encours/encours/reconcile/inbox"
 	"github.com/encours/encours/reconcile/layout"
 	"github.com/encours/encours/reconcile/ledger"
+	"github.com/encours/encours/reconcile/sheet"
 	"github.com/encours/encours/reconcile/xlsx"
 )
 
@@ -193,13 +194,11 @@ func (st *state) readFile(ctx context.Context, fw *fileWork, seen map[string]boo
 	return nil
 }
 
-// parse reads the accounts sheet (required) and the orders sheet (optional).
+// parse reads a response file (spec §10.2), recognised by its marker
+// sheet, or an export: its accounts sheet (required) and its orders sheet
+// (optional).
 func (st *state) parse(ctx context.Context, fw *fileWork, opened *inbox.Content, l layout.Layout) error {
-	lim := st.cfg.Limits
-	wb, err := xlsx.Open(opened.Reader(), int64(len(opened.Data)), xlsx.Limits{
-		MaxFileBytes: lim.MaxFileBytes, MaxUnzippedBytes: lim.MaxUnzippedBytes, MaxRows: int64(lim.MaxRows),
-		TmpDir: st.cfg.DataDir,
-	})
+	wb, err := openWorkbook(opened.Reader(), int64(len(opened.Data)), st.cfg.Limits)
 	if err != nil {
 		return err
 	}
@@ -207,54 +206,23 @@ func (st *state) parse(ctx context.Context, fw *fileWork, opened *inbox.Content,
 	if isResponseWorkbook(wb) {
 		return st.readResponseFile(ctx, fw, wb)
 	}
-	opts := layout.ReadOptions{File: fw.file.Name, Date1904: wb.Date1904(), Location: st.cfg.Location}
-
-	sheet := l.Accounts.Name
-	if sheet == "" {
-		sheet = wb.SheetNames()[0]
+	o := ExportOptions{
+		File: fw.file.Name, Location: st.cfg.Location, Limits: st.cfg.Limits,
+		Progress: func(sheet string, n int) {
+			st.progressf(fmt.Sprintf("reading %s: %s, %d rows", fw.file.Name, sheet, n), 0, 1)
+		},
 	}
-	sheetRows, err := wb.Rows(sheet)
-	if err != nil {
-		return err
-	}
-	rows := cancellable(ctx, sheetRows)
 	if !st.opt.SkipWorkbooks {
 		// The rows as sent, for the annotated copy in the workbook.
-		opts.OnRow = fw.raw.add
+		o.OnRow = fw.raw.add
 	}
-	opts.Progress = func(n int) {
-		st.progressf(fmt.Sprintf("reading %s: %s, %d rows", fw.file.Name, sheet, n), 0, 1)
-	}
-	fw.sheet = sheet
-	fw.accounts, err = l.ReadAccounts(rows, sheet, opts)
-	rows.Close()
+	e, err := readExport(ctx, wb, l, o)
 	if err != nil {
 		return err
 	}
+	fw.sheet, fw.accounts = e.AccountsSheet, e.Accounts
 	fw.raw.link(fw.accounts)
-	opts.OnRow = nil
-	if l.Orders == nil {
-		return nil
-	}
-	for _, name := range orderSheets(wb.SheetNames(), sheet, l.Orders.Name) {
-		sheetRows, err := wb.Rows(name)
-		if err != nil {
-			return err
-		}
-		rows := cancellable(ctx, sheetRows)
-		opts.Progress = func(n int) {
-			st.progressf(fmt.Sprintf("reading %s: %s, %d rows", fw.file.Name, name, n), 0, 1)
-		}
-		orders, err := l.ReadOrders(rows, name, opts)
-		rows.Close()
-		if err == nil {
-			fw.orders, fw.ordersSheet = orders, name
-			return nil
-		}
-		if l.Orders.Name != "" {
-			return err
-		}
-	}
+	fw.orders, fw.ordersSheet = e.Orders, e.OrdersSheet
 	return nil
 }
 
@@ -346,17 +314,10 @@ func (st *state) addRejected(w string, rows []reconcile.RejectedRow) {
 	}
 }
 
-// checkOrder applies the run-level rules on an order line: its reseller
-// must be known from an accounts sheet of this run, and it may not be dated
-// after as-of. It returns the offending field and the reason, or "".
+// checkOrder applies the run-level rules on an order line (orderProblem)
+// with the run's as-of.
 func (st *state) checkOrder(o reconcile.Order, statuses map[string]reconcile.Status) (string, string) {
-	if _, ok := statuses[o.ResellerID]; !ok {
-		return "reseller_id", fmt.Sprintf("reseller %q is not in any accounts sheet sent with this order; add the account or correct the code", o.ResellerID)
-	}
-	if o.Date > st.asOf {
-		return "order_date", fmt.Sprintf("order dated %s is after the run date %s; check the date", o.Date, st.asOf)
-	}
-	return "", ""
+	return orderProblem(o, statuses, st.asOf)
 }
 
 // stableInterval is how long the stability check waits between its two
@@ -368,16 +329,7 @@ func stableInterval(minAge time.Duration) time.Duration {
 // orderColumn returns the header, as written in the file, of an orders field.
 func (st *state) orderColumn(fw *fileWork, field string) string {
 	w, _ := st.cfg.Wholesaler(fw.file.Wholesaler)
-	if w.Layout.Orders != nil {
-		for _, h := range fw.orders.Header {
-			for _, alias := range w.Layout.Orders.Columns[field] {
-				if layout.Fold(h) == layout.Fold(alias) {
-					return h
-				}
-			}
-		}
-	}
-	return field
+	return orderColumn(w.Layout, fw.orders.Header, field)
 }
 
 // rawRows keeps the rows of an accounts sheet as the wholesaler sent them,
@@ -504,12 +456,12 @@ func uvarint(s string) (int, int) {
 
 // cancellable stops reading a sheet once ctx is done, so that a cancelled
 // run (SIGTERM past shutdown_grace) does not read a million rows first.
-func cancellable(ctx context.Context, rows *xlsx.Rows) *ctxRows {
+func cancellable(ctx context.Context, rows *sheet.Rows) *ctxRows {
 	return &ctxRows{Rows: rows, ctx: ctx}
 }
 
 type ctxRows struct {
-	*xlsx.Rows
+	*sheet.Rows
 	ctx context.Context
 	n   int
 }

@@ -8,7 +8,7 @@ import (
 	"github.com/encours/encours/reconcile"
 	"github.com/encours/encours/reconcile/inbox"
 	"github.com/encours/encours/reconcile/layout"
-	"github.com/encours/encours/reconcile/xlsx"
+	"github.com/encours/encours/reconcile/sheet"
 )
 
 // Reasons a response file is quarantined (spec §10.2). They do not name
@@ -41,7 +41,7 @@ func (st *state) signingKey() ([]byte, error) {
 
 // isResponseWorkbook reports whether a workbook carries encours' marker
 // sheet: a wholesaler's workbook sent back, not an export.
-func isResponseWorkbook(wb *xlsx.Workbook) bool {
+func isResponseWorkbook(wb *sheet.Workbook) bool {
 	for _, s := range wb.SheetNames() {
 		if layout.Fold(s) == layout.Fold(layout.MarkerSheet) {
 			return true
@@ -54,7 +54,7 @@ func isResponseWorkbook(wb *xlsx.Workbook) bool {
 // the wholesaler of the folder it was dropped into (the folder decides the
 // wholesaler), and its Discrepancies sheet must be there. An error
 // quarantines the file with that reason.
-func (st *state) readResponseFile(ctx context.Context, fw *fileWork, wb *xlsx.Workbook) error {
+func (st *state) readResponseFile(ctx context.Context, fw *fileWork, wb *sheet.Workbook) error {
 	rows, err := wb.Rows(layout.MarkerSheet)
 	if err != nil {
 		return err

@@ -109,6 +109,8 @@ type Config struct {
 	Limits Limits
 	Mail   Mail
 	Ledger Ledger
+	// Retention says how long run folders are kept.
+	Retention Retention
 
 	// Wholesalers in file order.
 	Wholesalers []Wholesaler
@@ -139,6 +141,13 @@ type Limits struct {
 	MaxFileBytes     int64 // size on disk
 	MaxUnzippedBytes int64 // total inflated size of the workbook's parts
 	MaxRows          int   // rows per sheet
+}
+
+// Retention bounds how long a run's outputs stay in data_dir/runs.
+type Retention struct {
+	// Runs: after a committed run, the run folders whose as-of is more than
+	// Runs before its as-of are removed; 0 keeps them all (key "runs").
+	Runs time.Duration
 }
 
 // Mail configures how summaries are sent.
@@ -309,7 +318,7 @@ func Parse(r io.Reader, name string) (*Config, error) {
 var idRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
 
 var topKeys = []string{"timezone", "schedule", "inbox", "data_dir", "rules", "min_file_age",
-	"expiring_within_days", "shutdown_grace", "http", "limits", "mail", "ledger", "wholesalers"}
+	"expiring_within_days", "shutdown_grace", "http", "limits", "mail", "ledger", "wholesalers", "retention"}
 
 // parse always returns a Config (with defaults where values were bad), so
 // Load can go on to check the rules against the wholesaler ids it found.
@@ -358,6 +367,16 @@ func parse(in io.Reader, name string) (*Config, Errors) {
 			r.errorf(hf.get("listen"), "http.listen", "%q is not a host:port like 127.0.0.1:9464 (leave empty to turn it off)", s)
 		} else {
 			c.HTTP.Listen = s
+		}
+	}
+
+	rf := r.mapping(f.get("retention"), "retention")
+	r.unknown(rf, "retention", []string{"runs"})
+	if s, ok := r.str(rf.get("runs"), "retention.runs"); ok {
+		if d, err := ParseRetention(s); err != nil {
+			r.errorf(rf.get("runs"), "retention.runs", "%v", err)
+		} else {
+			c.Retention.Runs = d
 		}
 	}
 

@@ -198,6 +198,11 @@ func TestParseValues(t *testing.T) {
 		{"ledger: {driver: postgres, dsn_env: PG_LEDGER}", func(c *Config) any { return c.Ledger }, Ledger{Driver: "postgres", DSNEnv: "PG_LEDGER"}},
 		{"ledger: {driver: postgres, dsn: 'postgres://db/encours'}", func(c *Config) any { return c.Ledger },
 			Ledger{Driver: "postgres", DSN: "postgres://db/encours"}},
+		{"retention: {runs: 26w}", func(c *Config) any { return c.Retention.Runs }, 26 * 7 * 24 * time.Hour},
+		{"retention: {runs: 90d}", func(c *Config) any { return c.Retention.Runs }, 90 * 24 * time.Hour},
+		{"retention: {runs: 720h}", func(c *Config) any { return c.Retention.Runs }, 720 * time.Hour},
+		{"retention: {runs: 0}", func(c *Config) any { return c.Retention.Runs }, time.Duration(0)},
+		{"retention: {}", func(c *Config) any { return c.Retention.Runs }, time.Duration(0)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.yaml, func(t *testing.T) {
@@ -251,6 +256,9 @@ func TestParseErrors(t *testing.T) {
 		{"ledger dsn for sqlite", "ledger: {dsn: 'postgres://db/e'}\n" + minimal, []string{"ledger: dsn_env and dsn are for driver postgres"}},
 		{"ledger unknown key", "ledger: {driver: postgres, url: x}\n" + minimal, []string{"ledger.url: unknown key (allowed: driver, dsn_env, dsn)"}},
 		{"mail send", "mail: {send: daily}\n" + minimal, []string{"mail.send: \"daily\" is not allowed (allowed: every_run, on_change)"}},
+		{"retention", "retention: {runs: 6 months}\n" + minimal, []string{"retention.runs: \"6 months\" is not a retention; write it like 26w, 180d or 4320h, or 0 to keep everything"}},
+		{"retention negative", "retention: {runs: -2w}\n" + minimal, []string{"retention.runs: \"-2w\" is not a retention"}},
+		{"retention key", "retention: {run: 26w}\n" + minimal, []string{"retention.run: unknown key (allowed: runs)"}},
 		{"expiring negative", "expiring_within_days: -1\n" + minimal, []string{"expiring_within_days: must be 0 or more"}},
 		{"expiring not int", "expiring_within_days: 3.5\n" + minimal, []string{"expiring_within_days: \"3.5\" is not a whole number"}},
 		{"size unit", "limits: {max_file_bytes: 100MiBs}\n" + minimal, []string{"limits.max_file_bytes:", "unknown unit", "KiB"}},

@@ -81,6 +81,26 @@ func ParseEuros(s string) (reconcile.Cents, error) {
 	return reconcile.Cents(v*100 + c), nil
 }
 
+// ParseRetention reads a retention: a number of weeks ("26w") or days
+// ("90d"), or a Go duration ("720h"); "0" keeps everything.
+func ParseRetention(s string) (time.Duration, error) {
+	t := strings.TrimSpace(s)
+	for suffix, unit := range map[string]time.Duration{"w": 7 * 24 * time.Hour, "d": 24 * time.Hour} {
+		if n, ok := strings.CutSuffix(t, suffix); ok {
+			v, err := strconv.ParseInt(n, 10, 32)
+			if err != nil || v < 0 {
+				return 0, fmt.Errorf("%q is not a retention; write it like 26w, 180d or 4320h, or 0 to keep everything", s)
+			}
+			return time.Duration(v) * unit, nil
+		}
+	}
+	d, err := parseDuration(t)
+	if err != nil {
+		return 0, fmt.Errorf("%q is not a retention; write it like 26w, 180d or 4320h, or 0 to keep everything", s)
+	}
+	return d, nil
+}
+
 // parseDuration reads a Go duration ("90s", "2m", "120h") that is not negative.
 func parseDuration(s string) (time.Duration, error) {
 	d, err := time.ParseDuration(strings.TrimSpace(s))

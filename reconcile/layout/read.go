@@ -416,7 +416,7 @@ func (l Layout) ReadOrders(src RowSource, sheet string, o ReadOptions) (Orders, 
 // NumberCells is implemented by a RowSource that knows which cells of the
 // current row the workbook stores as numbers rather than as text (the
 // cell text alone cannot tell 12345678 typed as a number from the same
-// digits typed as text). xlsx.Rows implements it.
+// digits typed as text). sheet.Rows implements it.
 type NumberCells interface {
 	IsNumber(i int) bool
 }

@@ -8,11 +8,13 @@ import (
 	"github.com/encours/encours/reconcile"
 )
 
-// LocalProblem is a rejected row's reason or a file's error (quarantined,
-// deferred) as a reader of lang expects it. run.json keeps the English the
-// readers (reconcile/layout, reconcile/xlsx, reconcile/batch, reconcile/inbox)
-// wrote; for "fr" each of their phrasings is rewritten in French from the
-// table problemFR, with the same figures and the cell text as it was sent.
+// LocalProblem is a rejected row's reason, a file's error (quarantined,
+// deferred) or a run's warning as a reader of lang expects it. run.json
+// keeps the English the readers and the run (reconcile/layout,
+// reconcile/sheet, reconcile/batch, reconcile/inbox) wrote; for "fr" each of
+// their phrasings is rewritten in French from the table problemFR, with the
+// same figures and the cell text as it was sent. A new message for people
+// gets its French by a rule in that table.
 // A phrasing the table does not know leaves the whole text in English
 // rather than half translated. English readers get the text unchanged: its
 // quoted cell text is what the wholesaler wrote, so neither its dates nor
@@ -180,7 +182,7 @@ var problemFR = []problemRule{
 	rule(`^no data rows under the header \(header on row (\d+)\): the accounts sheet must list every reseller; export it again$`,
 		"aucune ligne de données sous l'en-tête (ligne $1) : la feuille des comptes doit lister tous les revendeurs ; exportez-la à nouveau"),
 
-	// reconcile/xlsx: the file is not a workbook encours can read.
+	// reconcile/sheet: the file is not a workbook encours can read.
 	rule(`^not an Excel workbook: the file is empty: export it again from Excel$`,
 		"le fichier est vide : exportez-le à nouveau depuis Excel"),
 	rule(`^not an Excel workbook \(perhaps a CSV, PDF or web page renamed \.xlsx\): open it in Excel and save it as "Excel Workbook \(\.xlsx\)"$`,
@@ -202,6 +204,17 @@ var problemFR = []problemRule{
 		}},
 	rule(`^damaged or incomplete workbook: part (.+) uses a compression Excel never uses: export it again from Excel$`,
 		"classeur endommagé ou incomplet : la partie $1 utilise une compression qu'Excel n'emploie jamais : exportez-le à nouveau depuis Excel"),
+	{regexp.MustCompile(`^sheet not found: the workbook has no sheet of cells, only (.*): export the table itself$`),
+		func(m []string) (string, bool) {
+			return "feuille introuvable : le classeur n'a aucune feuille de cellules, seulement " + guillemetList(m[1]) + " : exportez le tableau lui-même", true
+		}},
+	{regexp.MustCompile(`^not a sheet of cells: sheet ("(?:[^"\\]|\\.)*") is a (chart sheet|dialog sheet \(Excel 5\)|macro sheet \(Excel 4\)), which holds no table to read: set the name of the sheet holding the data in the layout of config\.yaml$`),
+		func(m []string) (string, bool) {
+			kind := map[string]string{"chart sheet": "une feuille graphique", "dialog sheet (Excel 5)": "une feuille de dialogue (Excel 5)",
+				"macro sheet (Excel 4)": "une feuille macro (Excel 4)"}[m[2]]
+			return "pas une feuille de cellules : la feuille " + guillemets(m[1]) + " est " + kind +
+				", qui ne contient aucun tableau à lire : indiquez le nom de la feuille des données dans la mise en page (layout) de config.yaml", true
+		}},
 	{regexp.MustCompile(`^sheet not found: ("(?:[^"\\]|\\.)*") \(the workbook has (.*)\): rename the sheet, or set the sheet name in the layout of config\.yaml$`),
 		func(m []string) (string, bool) {
 			return "feuille introuvable : " + guillemets(m[1]) + " (le classeur contient " + guillemetList(m[2]) +
@@ -284,6 +297,35 @@ var problemFR = []problemRule{
 		"la marque encours de ce classeur n'est pas authentique (contrefaite, ou son exécution, son grossiste ou sa date modifiés) : seules les réponses d'un classeur envoyé par encours sont prises en compte ; remplissez le dernier reçu et déposez-le à nouveau"),
 	rule(`^the workbook carries encours' marker but its Discrepancies sheet \(Écarts\) is missing: fill in the answers in the workbook encours sent, without deleting or renaming its sheets, and drop it again$`,
 		"le classeur porte la marque encours mais sa feuille Écarts manque : remplissez les réponses dans le classeur envoyé par encours, sans supprimer ni renommer ses feuilles, et déposez-le à nouveau"),
+	// reconcile/inbox and reconcile/batch: the run's warnings.
+	rule(`^folder (.+) does not belong to any configured wholesaler and was left alone: add the wholesaler to the config or move its files into the right wholesaler's folder$`,
+		"le dossier $1 n'appartient à aucun grossiste configuré et n'a pas été touché : ajoutez le grossiste à la configuration ou déplacez ses fichiers dans le dossier du bon grossiste"),
+	rule(`^(.+) lies at the root of the inbox and was left alone: move it into its wholesaler's folder$`,
+		"$1 se trouve à la racine de la boîte de dépôt et n'a pas été touché : déplacez-le dans le dossier de son grossiste"),
+	rule(`^(.+) was left alone: its name cannot be handled safely \((.*)\)$`,
+		"$1 n'a pas été touché : son nom ne peut pas être traité sans risque (détail technique : $2)"),
+	rule(`^(.+) is a symbolic link and was not followed: put the file itself in the folder$`,
+		"$1 est un lien symbolique et n'a pas été suivi : déposez le fichier lui-même dans le dossier"),
+	rule(`^folder (.+) was not opened: sub-folders are not read, move its files up into (.+)$`,
+		"le dossier $1 n'a pas été ouvert : les sous-dossiers ne sont pas lus, remontez ses fichiers dans $2"),
+	rule(`^(.+) is not a regular file and was left alone$`,
+		"$1 n'est pas un fichier ordinaire et n'a pas été touché"),
+	{regexp.MustCompile(`^stale_feed: (\S+): no new export since (\d{4}-\d\d-\d\d) \((\d+) days\); ask (.+) for this week's export$`),
+		func(m []string) (string, bool) {
+			return localDates("fr", expand("stale_feed : $1 : aucun nouvel export depuis le $2 ($3 jours) ; demandez à $4 l'export de la semaine", m)), true
+		}},
+	{regexp.MustCompile(`^stale_feed: (\S+): no export received since encours started on (\d{4}-\d\d-\d\d) \((\d+) days\); ask (.+) to send its export$`),
+		func(m []string) (string, bool) {
+			return localDates("fr", expand("stale_feed : $1 : aucun export reçu depuis la mise en service d'encours le $2 ($3 jours) ; demandez à $4 d'envoyer son export", m)), true
+		}},
+	rule(`^(.+) is (\d+) MiB, over the (\d+) MiB a mail may carry: it is not attached; it is in (.+)$`,
+		"$1 fait $2 Mio, au-delà des $3 Mio qu'un courriel peut porter : il n'est pas joint ; il se trouve dans $4"),
+	rule(`^retention: run folder (.+?) could not be removed: (.*)$`,
+		"conservation : le dossier de traitement $1 n'a pas pu être supprimé (détail technique : $2)"),
+	rule(`^retention: cannot list (.+?): (.*)$`,
+		"conservation : impossible de lister $1 (détail technique : $2)"),
+	rule(`^(.+) could not be moved out of the inbox: (.*)$`,
+		"$1 n'a pas pu être sorti de la boîte de dépôt ; il sera vu comme un doublon au prochain passage (détail technique : $2)"),
 }
 
 // sized is a rule whose submatches that are sizes ("12.3 MiB") are written
@@ -332,12 +374,18 @@ func damageFR(d string) string {
 		return "la structure zip est cassée"
 	}
 	if m := partMissing.FindStringSubmatch(d); m != nil {
-		return "la partie de la feuille " + guillemets(m[1]) + " manque dans le fichier"
+		return "la partie " + m[2] + " de la feuille " + guillemets(m[1]) + " manque dans le fichier"
+	}
+	if m := noPart.FindStringSubmatch(d); m != nil {
+		return "la feuille " + guillemets(m[1]) + " n'a aucune partie dans le fichier"
 	}
 	return "détail technique : " + d
 }
 
-var partMissing = regexp.MustCompile(`^sheet ("(?:[^"\\]|\\.)*"): its part is missing from the file$`)
+var (
+	partMissing = regexp.MustCompile(`^sheet ("(?:[^"\\]|\\.)*"): its part (\S+) is missing from the file$`)
+	noPart      = regexp.MustCompile(`^sheet ("(?:[^"\\]|\\.)*") has no part in the file$`)
+)
 
 var (
 	emptyTop       = regexp.MustCompile(`^the first (\d+) rows are empty$`)

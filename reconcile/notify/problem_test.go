@@ -3,12 +3,16 @@ package notify
 import (
 	"bytes"
 	"html"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/encours/encours/reconcile"
+	"github.com/encours/encours/reconcile/inbox"
 	"github.com/encours/encours/reconcile/layout"
-	"github.com/encours/encours/reconcile/xlsx"
+	"github.com/encours/encours/reconcile/sheet"
+	"github.com/encours/encours/reconcile/sheet/sheettest"
 )
 
 // One case per phrasing of problemFR, as the readers write it; the test
@@ -70,8 +74,8 @@ func TestLocalProblem(t *testing.T) {
 			`classeur binaire Excel (.xlsb), qu'encours ne sait pas lire : ouvrez-le dans Excel et enregistrez-le au format « Classeur Excel (.xlsx) »`},
 		{`damaged or incomplete workbook, perhaps cut short while being copied (the zip structure is broken): export it again from Excel and copy it once more`,
 			`classeur endommagé ou incomplet, peut-être tronqué pendant la copie (la structure zip est cassée) : exportez-le à nouveau depuis Excel et copiez-le une nouvelle fois`},
-		{`damaged or incomplete workbook, perhaps cut short while being copied (sheet "Encours": its part is missing from the file): export it again from Excel and copy it once more`,
-			`classeur endommagé ou incomplet, peut-être tronqué pendant la copie (la partie de la feuille « Encours » manque dans le fichier) : exportez-le à nouveau depuis Excel et copiez-le une nouvelle fois`},
+		{`damaged or incomplete workbook, perhaps cut short while being copied (sheet "Encours" has no part in the file): export it again from Excel and copy it once more`,
+			`classeur endommagé ou incomplet, peut-être tronqué pendant la copie (la feuille « Encours » n'a aucune partie dans le fichier) : exportez-le à nouveau depuis Excel et copiez-le une nouvelle fois`},
 		{`damaged or incomplete workbook, perhaps cut short while being copied (part xl/workbook.xml: malformed XML: a tag without a name): export it again from Excel and copy it once more`,
 			`classeur endommagé ou incomplet, peut-être tronqué pendant la copie (détail technique : part xl/workbook.xml: malformed XML: a tag without a name) : exportez-le à nouveau depuis Excel et copiez-le une nouvelle fois`},
 		{`damaged or incomplete workbook: part xl/styles.xml uses a compression Excel never uses: export it again from Excel`,
@@ -135,6 +139,40 @@ func TestLocalProblem(t *testing.T) {
 			`la marque encours de ce classeur n'est pas authentique (contrefaite, ou son exécution, son grossiste ou sa date modifiés) : seules les réponses d'un classeur envoyé par encours sont prises en compte ; remplissez le dernier reçu et déposez-le à nouveau`},
 		{`the workbook carries encours' marker but its Discrepancies sheet (Écarts) is missing: fill in the answers in the workbook encours sent, without deleting or renaming its sheets, and drop it again`,
 			`le classeur porte la marque encours mais sa feuille Écarts manque : remplissez les réponses dans le classeur envoyé par encours, sans supprimer ni renommer ses feuilles, et déposez-le à nouveau`},
+
+		// Sheets that hold no table (reconcile/sheet).
+		{`sheet not found: the workbook has no sheet of cells, only "Graphique": export the table itself`,
+			`feuille introuvable : le classeur n'a aucune feuille de cellules, seulement « Graphique » : exportez le tableau lui-même`},
+		{`not a sheet of cells: sheet "Graphique" is a chart sheet, which holds no table to read: set the name of the sheet holding the data in the layout of config.yaml`,
+			`pas une feuille de cellules : la feuille « Graphique » est une feuille graphique, qui ne contient aucun tableau à lire : indiquez le nom de la feuille des données dans la mise en page (layout) de config.yaml`},
+		{`damaged or incomplete workbook, perhaps cut short while being copied (sheet "Perdue": its part xl/worksheets/sheet3.xml is missing from the file): export it again from Excel and copy it once more`,
+			`classeur endommagé ou incomplet, peut-être tronqué pendant la copie (la partie xl/worksheets/sheet3.xml de la feuille « Perdue » manque dans le fichier) : exportez-le à nouveau depuis Excel et copiez-le une nouvelle fois`},
+
+		// Warnings (reconcile/inbox, reconcile/batch).
+		{`folder /srv/inbox/also does not belong to any configured wholesaler and was left alone: add the wholesaler to the config or move its files into the right wholesaler's folder`,
+			`le dossier /srv/inbox/also n'appartient à aucun grossiste configuré et n'a pas été touché : ajoutez le grossiste à la configuration ou déplacez ses fichiers dans le dossier du bon grossiste`},
+		{`/srv/inbox/export.xlsx lies at the root of the inbox and was left alone: move it into its wholesaler's folder`,
+			`/srv/inbox/export.xlsx se trouve à la racine de la boîte de dépôt et n'a pas été touché : déplacez-le dans le dossier de son grossiste`},
+		{`/srv/inbox/etc/a?b.xlsx was left alone: its name cannot be handled safely (invalid UTF-8)`,
+			`/srv/inbox/etc/a?b.xlsx n'a pas été touché : son nom ne peut pas être traité sans risque (détail technique : invalid UTF-8)`},
+		{`/srv/inbox/etc/lien.xlsx is a symbolic link and was not followed: put the file itself in the folder`,
+			`/srv/inbox/etc/lien.xlsx est un lien symbolique et n'a pas été suivi : déposez le fichier lui-même dans le dossier`},
+		{`folder /srv/inbox/etc/avril was not opened: sub-folders are not read, move its files up into /srv/inbox/etc`,
+			`le dossier /srv/inbox/etc/avril n'a pas été ouvert : les sous-dossiers ne sont pas lus, remontez ses fichiers dans /srv/inbox/etc`},
+		{`/srv/inbox/etc/fifo is not a regular file and was left alone`,
+			`/srv/inbox/etc/fifo n'est pas un fichier ordinaire et n'a pas été touché`},
+		{`stale_feed: ingram: no new export since 2009-04-20 (14 days); ask Ingram Micro for this week's export`,
+			`stale_feed : ingram : aucun nouvel export depuis le 20/04/2009 (14 jours) ; demandez à Ingram Micro l'export de la semaine`},
+		{`stale_feed: also: no export received since encours started on 2009-04-20 (14 days); ask ALSO France to send its export`,
+			`stale_feed : also : aucun export reçu depuis la mise en service d'encours le 20/04/2009 (14 jours) ; demandez à ALSO France d'envoyer son export`},
+		{`actebis-2009-05-04.xlsx is 22 MiB, over the 15 MiB a mail may carry: it is not attached; it is in /var/lib/encours/runs/2009-05-04-1`,
+			`actebis-2009-05-04.xlsx fait 22 Mio, au-delà des 15 Mio qu'un courriel peut porter : il n'est pas joint ; il se trouve dans /var/lib/encours/runs/2009-05-04-1`},
+		{`retention: run folder /var/lib/encours/runs/2008-10-27-1 could not be removed: unlinkat x: permission denied`,
+			`conservation : le dossier de traitement /var/lib/encours/runs/2008-10-27-1 n'a pas pu être supprimé (détail technique : unlinkat x: permission denied)`},
+		{`retention: cannot list /var/lib/encours/runs: open /var/lib/encours/runs: permission denied`,
+			`conservation : impossible de lister /var/lib/encours/runs (détail technique : open /var/lib/encours/runs: permission denied)`},
+		{`etc/export.xlsx could not be moved out of the inbox: rename: permission denied`,
+			`etc/export.xlsx n'a pas pu être sorti de la boîte de dépôt ; il sera vu comme un doublon au prochain passage (détail technique : rename: permission denied)`},
 	}
 	used := make([]bool, len(problemFR))
 	for _, tt := range tests {
@@ -278,12 +316,50 @@ func TestLocalProblemKnowsTheReaders(t *testing.T) {
 		append(append(append([]byte(nil), ole...), "E\x00n\x00c\x00r\x00y\x00p\x00t\x00i\x00o\x00n\x00I\x00n\x00f\x00o\x00"...), make([]byte, 100)...),
 		[]byte("PK\x03\x04 cut short"),
 	} {
-		if _, err := xlsx.Open(bytes.NewReader(data), int64(len(data)), xlsx.Limits{}); err != nil {
+		if _, err := sheet.Open(bytes.NewReader(data), int64(len(data)), sheet.Limits{}); err != nil {
 			texts = append(texts, err.Error())
 		} else {
 			t.Errorf("Open(%q) succeeded", data)
 		}
 	}
+	// Sheets that hold no table, or whose part is missing.
+	book := sheettest.Book{Sheets: []sheettest.Sheet{
+		{Name: "Graphique", Kind: "chartsheet", Part: "xl/chartsheets/sheet1.xml"},
+		{Name: "Macro1", Kind: "xlMacrosheet", Part: "xl/macrosheets/sheet1.xml"},
+		{Name: "Perdue", Missing: true}, {Name: "Sans lien", NoRel: true},
+	}}.Bytes()
+	wb, err := sheet.Open(bytes.NewReader(book), int64(len(book)), sheet.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"", "Graphique", "Macro1", "Perdue", "Sans lien"} {
+		if _, err := wb.Rows(name); err != nil {
+			texts = append(texts, err.Error())
+		} else {
+			t.Errorf("Rows(%q) succeeded", name)
+		}
+	}
+	// The inbox's warnings.
+	root := t.TempDir()
+	for _, d := range []string{"etc/avril", "inconnu"} {
+		if err := os.MkdirAll(filepath.Join(root, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(root, "export.xlsx"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(root, "export.xlsx"), filepath.Join(root, "etc", "lien.xlsx")); err != nil {
+		t.Fatal(err)
+	}
+	scan, err := (&inbox.Inbox{Root: root, DataDir: t.TempDir()}).Scan([]string{"etc"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(scan.Warnings) != 4 {
+		t.Errorf("inbox warnings: %q, want 4", scan.Warnings)
+	}
+	texts = append(texts, scan.Warnings...)
 	for _, s := range texts {
 		if got := LocalProblem("fr", s); got == s {
 			t.Errorf("not translated: %q", s)

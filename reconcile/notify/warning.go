@@ -6,10 +6,11 @@ import (
 )
 
 // LocalWarning is a run warning as a reader of lang expects it. The run
-// writes its warnings in English; for "fr" each phrasing of warningFR is
-// rewritten in French with the same figures, and one it does not know is
-// left whole, in English, rather than half translated. English readers
-// get the known phrasings with their amounts written the English way.
+// writes its warnings in English. The budget warnings of warningFR are
+// rewritten in French with the same figures (and, for English readers,
+// their amounts written the English way); every other warning goes
+// through LocalProblem's table. One it does not know is left whole, in
+// English, rather than half translated.
 func LocalWarning(lang, text string) string {
 	lang = language(lang)
 	for _, r := range warningFR {
@@ -25,7 +26,7 @@ func LocalWarning(lang, text string) string {
 		}
 		return text
 	}
-	return text
+	return LocalProblem(lang, text)
 }
 
 // budgetPrefix starts every budget warning of the engine: "budget:
@@ -36,50 +37,36 @@ const budgetPrefix = "budget: "
 // are every wholesaler's together, for the program managers only.
 func isBudgetWarning(text string) bool { return strings.HasPrefix(text, budgetPrefix) }
 
-// warningFR holds the run warnings' phrasings and their French, as
-// problemFR does for rejected rows.
+// warningFR holds the budget warnings' phrasings (reconcile.BudgetWarning)
+// and their French.
 var warningFR = []problemRule{
 	// A budget below what the program's valid lines already use (spec
 	// §8.1): nothing is revoked, nothing new is granted until room frees.
-	{regexp.MustCompile(`^budget: (\S+): the valid lines already use (.+), over the budget of (.+); nothing new is granted until room frees$`),
+	// Either clause may come alone.
+	{regexp.MustCompile(`^budget: (\S+): the program's valid lines (.+); nothing is revoked, and nothing new is granted until lines end and free room$`),
 		func(m []string) (string, bool) {
-			used, ok1 := figuresFR(m[2])
-			limit, ok2 := figuresFR(m[3])
-			if !ok1 || !ok2 {
+			var parts []string
+			for _, clause := range strings.Split(m[2], " and ") {
+				if c := overTotal.FindStringSubmatch(clause); c != nil {
+					parts = append(parts, "utilisent "+nbsp(c[1])+", soit "+nbsp(c[3])+" de plus que le budget (max_total "+nbsp(c[2])+")")
+					continue
+				}
+				if c := overCount.FindStringSubmatch(clause); c != nil {
+					parts = append(parts, "sont au nombre de "+c[1]+", soit "+c[3]+" de plus que le budget (max_beneficiaries "+c[2]+")")
+					continue
+				}
 				return "", false
 			}
-			return "budget : " + m[1] + " : les lignes en vigueur utilisent déjà " + used + ", au-delà du budget de " + limit +
-				" ; rien de nouveau n'est accordé tant que de la place ne se libère pas", true
+			return "budget : " + m[1] + " : les lignes en vigueur du programme " + strings.Join(parts, " et ") +
+				" ; rien n'est révoqué, et rien de nouveau n'est accordé tant que des lignes ne se terminent pas et ne libèrent pas de place", true
 		}},
 }
 
-var (
-	// amountAndCount is "42 000,00 € and 14 beneficiaries"; either part
-	// may come alone.
-	amountAndCount = regexp.MustCompile(`^(` + frAmount.String() + `) and (\d+) (beneficiary|beneficiaries)$`)
-	amountAlone    = regexp.MustCompile(`^` + frAmount.String() + `$`)
-	countAlone     = regexp.MustCompile(`^(\d+) (beneficiary|beneficiaries)$`)
-)
+// euros is an amount as the engine writes it ("42 000,00 €").
+const euros = `-?\d{1,3}(?: \d{3})*,\d\d €`
 
-// figuresFR translates the figures of a budget warning: an amount, a
-// number of beneficiaries, or both.
-func figuresFR(s string) (string, bool) {
-	// Each figure stays on one line with its unit, as in the rest of the
-	// email.
-	beneficiaries := func(n, word string) string {
-		if word == "beneficiary" {
-			return n + "\u00a0bénéficiaire"
-		}
-		return n + "\u00a0bénéficiaires"
-	}
-	if m := amountAndCount.FindStringSubmatch(s); m != nil {
-		return nbsp(m[1]) + " et " + beneficiaries(m[len(m)-2], m[len(m)-1]), true
-	}
-	if amountAlone.MatchString(s) {
-		return nbsp(s), true
-	}
-	if m := countAlone.FindStringSubmatch(s); m != nil {
-		return beneficiaries(m[1], m[2]), true
-	}
-	return "", false
-}
+var (
+	// overTotal and overCount are the two clauses of a budget warning.
+	overTotal = regexp.MustCompile(`^use (` + euros + `), over max_total (` + euros + `) by (` + euros + `)$`)
+	overCount = regexp.MustCompile(`^number (\d+), over max_beneficiaries (\d+) by (\d+)$`)
+)

@@ -10,6 +10,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/encours/encours/reconcile/layout"
+	"github.com/encours/encours/reconcile/sheet"
 )
 
 // sirenBook has one account per way of typing a SIREN.
@@ -46,7 +47,11 @@ var sirenWant = map[string]struct {
 
 func checkSIRENs(t *testing.T, b []byte) {
 	t.Helper()
-	wb := readOpen(t, b, Limits{})
+	wb, err := sheet.Open(bytes.NewReader(b), int64(len(b)), sheet.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer wb.Close()
 	rows, err := wb.Rows("Encours")
 	if err != nil {
 		t.Fatal(err)
@@ -115,7 +120,11 @@ func TestRowsIsNumber(t *testing.T) {
 		f.SetCellValue("Sheet1", "E1", "=A1*2") // text, not a formula
 		f.SetCellValue("Sheet1", "F2", 7)
 	})
-	wb := readOpen(t, b, Limits{})
+	wb, err := sheet.Open(bytes.NewReader(b), int64(len(b)), sheet.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer wb.Close()
 	rows, err := wb.Rows("")
 	if err != nil {
 		t.Fatal(err)

@@ -1,5 +1,6 @@
-// Package xlsx reads exports and writes the annotated workbooks; it is the
-// only importer of excelize.
+// Package xlsx is the only importer of excelize: it writes the annotated
+// workbooks, one per wholesaler and the consolidated one. Exports are read
+// by package sheet, which needs no spreadsheet library.
 package xlsx
 
 import (

@@ -11,6 +11,7 @@ import (
 
 	"github.com/encours/encours/reconcile"
 	"github.com/encours/encours/reconcile/layout"
+	"github.com/encours/encours/reconcile/sheet"
 )
 
 func findingsBook(lang string) WholesalerBook {
@@ -84,7 +85,7 @@ func TestWriteWholesalerFindings(t *testing.T) {
 	if !regexp.MustCompile(`<sheet name="encours-responses" [^>]*state="veryHidden"`).MatchString(zipPart(t, data, "xl/workbook.xml")) {
 		t.Errorf("the marker sheet is not very hidden:\n%s", zipPart(t, data, "xl/workbook.xml"))
 	}
-	wb, err := Open(bytes.NewReader(data), int64(len(data)), Limits{})
+	wb, err := sheet.Open(bytes.NewReader(data), int64(len(data)), sheet.Limits{})
 	if err != nil {
 		t.Fatal(err)
 	}

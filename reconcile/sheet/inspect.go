@@ -1,4 +1,4 @@
-package xlsx
+package sheet
 
 import (
 	"archive/zip"
@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"path"
 	"strings"
 )
 
@@ -51,76 +50,60 @@ const (
 	maxRow = 1048576
 )
 
-// inspect looks at the zip before any part is parsed: its entries, the
-// sizes their headers declare and their compression ratios; then it
-// inflates every part that is neither a worksheet nor the shared strings,
-// counting the bytes each really unpacks to rather than trusting its
-// header, and looks in the XML ones for a DOCTYPE or an entity
-// declaration. Worksheets and the shared strings get the same checks while
-// they are read (sheet.go), in the one pass that reads them. It returns
-// the bytes inflated. Macros (vbaProject.bin) are only counted, never read.
-func inspect(zr *zip.Reader, size int64, lim Limits) (int64, error) {
-	lim = lim.withDefaults()
-	hasWorkbook := false
+// checkZip looks at the zip's directory before any part is read: an
+// .xlsb's binary workbook, the number of entries, the sizes their headers
+// declare and their compression ratios.
+func checkZip(zr *zip.Reader, size int64, lim Limits) error {
 	for _, zf := range zr.File {
-		switch strings.ToLower(strings.ReplaceAll(zf.Name, "\\", "/")) {
-		case "xl/workbook.bin":
-			return 0, fmt.Errorf("%w, which encours cannot read: open it in Excel and save it as \"Excel Workbook (.xlsx)\"", ErrXLSB)
-		case "xl/workbook.xml":
-			hasWorkbook = true
+		if strings.EqualFold(partName(zf.Name), "xl/workbook.bin") {
+			return errXLSB()
 		}
 	}
 	if len(zr.File) > maxParts {
-		return 0, fmt.Errorf("%w: the file holds %d parts where a workbook has a few dozen (at most %d accepted): it is not an export; ask for a fresh export from the wholesaler's system",
+		return fmt.Errorf("%w: the file holds %d parts where a workbook has a few dozen (at most %d accepted): it is not an export; ask for a fresh export from the wholesaler's system",
 			ErrTooManyParts, len(zr.File), maxParts)
 	}
-	if !hasWorkbook {
-		return 0, fmt.Errorf("%w but another zip archive (perhaps a Word document or a zipped folder): send the .xlsx export itself", ErrNotWorkbook)
-	}
-
-	sstCap := lim.sstCap()
 	var declared uint64
 	for _, zf := range zr.File {
 		declared += zf.UncompressedSize64
 		if zf.UncompressedSize64 > bombMinBytes && zf.UncompressedSize64/max(zf.CompressedSize64, 1) > bombRatio {
-			return 0, bombError(zf.Name, size, zf.UncompressedSize64, "its header says")
+			return bombError(zf.Name, size, zf.UncompressedSize64, "its header says")
 		}
 	}
 	if declared > uint64(lim.MaxUnzippedBytes) {
-		return 0, fmt.Errorf("%w: the file unpacks to %s, over the %s limit: export fewer rows or columns, or raise limits.max_unzipped_bytes in config.yaml",
+		return fmt.Errorf("%w: the file unpacks to %s, over the %s limit: export fewer rows or columns, or raise limits.max_unzipped_bytes in config.yaml",
 			ErrTooLarge, bytesText(int64(min(declared, 1<<62))), bytesText(lim.MaxUnzippedBytes))
 	}
-	for _, zf := range zr.File {
-		if isSharedStrings(zf.Name) && zf.UncompressedSize64 > uint64(sstCap) {
-			return 0, sstTooLarge(zf.UncompressedSize64, sstCap)
-		}
-	}
+	return nil
+}
 
-	budget := lim.MaxUnzippedBytes
+func errXLSB() error {
+	return fmt.Errorf("%w, which encours cannot read: open it in Excel and save it as \"Excel Workbook (.xlsx)\"", ErrXLSB)
+}
+
+// inspect inflates every part but those in skip — the worksheets and the
+// shared strings, which get the same checks in the one pass that reads
+// them (worksheet.go), and the parts already parsed — counting the bytes
+// each really unpacks to rather than trusting its header, and looks in the
+// XML ones for a DOCTYPE or an entity declaration. It returns the bytes
+// inflated. Macros (vbaProject.bin) are only counted, never read.
+func inspect(zr *zip.Reader, size, budget int64, skip map[*zip.File]bool) (int64, error) {
+	left := budget
 	for _, zf := range zr.File {
-		if isSharedStrings(zf.Name) || isSheet(zf.Name) {
+		if skip[zf] {
 			continue
 		}
-		n, err := readPart(zf, size, budget, -1, func(br *bufio.Reader) error { return scanDoctype(br, zf.Name) })
+		n, err := readPart(zf, size, left, -1, func(br *bufio.Reader) error { return scanDoctype(br, zf.Name) })
 		if err != nil {
 			return 0, err
 		}
-		budget -= n
+		left -= n
 	}
-	return lim.MaxUnzippedBytes - budget, nil
+	return budget - left, nil
 }
 
 // sstCap is the most the shared-string table may unpack to.
 func (l Limits) sstCap() int64 { return min(maxSharedStringBytes, l.MaxUnzippedBytes/4) }
-
-func isSharedStrings(name string) bool {
-	return strings.EqualFold(path.Base(strings.ReplaceAll(name, "\\", "/")), "sharedStrings.xml")
-}
-
-func isSheet(name string) bool {
-	n := strings.ToLower(strings.ReplaceAll(name, "\\", "/"))
-	return strings.HasPrefix(n, "xl/worksheets/") && strings.HasSuffix(n, ".xml") && !strings.Contains(n[len("xl/worksheets/"):], "/")
-}
 
 func bombError(name string, size int64, unpacked uint64, how string) error {
 	return fmt.Errorf("%w: the file is %s but its part %s unpacks to more than %s (%s), which no export does: the file was not made by Excel or an export tool; do not open it, and ask the wholesaler for a fresh export",
@@ -192,7 +175,7 @@ func partError(zf *zip.File, c *countReader, err error, size, budget, sstCap int
 func lim0(n int64) int64 { return max(n, 0) }
 
 func isOurs(err error) bool {
-	for _, e := range []error{ErrDoctype, ErrCellRef, ErrSharedStrings, ErrBadSharedString, ErrTooLarge, ErrZipBomb, ErrTruncated} {
+	for _, e := range []error{ErrDoctype, ErrCellRef, ErrSharedStrings, ErrBadSharedString, ErrTooLarge, ErrZipBomb, ErrTruncated, ErrNotWorkbook} {
 		if errors.Is(err, e) {
 			return true
 		}

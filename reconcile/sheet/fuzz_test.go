@@ -1,4 +1,4 @@
-package xlsx
+package sheet
 
 import (
 	"bytes"
@@ -12,8 +12,9 @@ import (
 
 // FuzzOpenWorkbook reads whole workbooks as the batch does — Open, every
 // sheet's rows, the accounts layout — seeded with the sample exports and
-// the hostile files. Nothing panics, every refusal is one of the named
-// reasons, and no temp file outlives Close.
+// the hostile files and packages as other tools write them. Nothing
+// panics, every refusal is one of the named reasons, and nothing is
+// written to the temp folder.
 func FuzzOpenWorkbook(f *testing.F) {
 	for _, pattern := range []string{"../../samples/exports/*/*/*.xlsx", "testdata/hostile/*"} {
 		files, _ := filepath.Glob(pattern)
@@ -24,11 +25,16 @@ func FuzzOpenWorkbook(f *testing.F) {
 		}
 	}
 	named := []error{ErrNotWorkbook, ErrTruncated, ErrLegacyXLS, ErrEncrypted, ErrXLSB, ErrTooLarge,
-		ErrSheetNotFound, ErrZipBomb, ErrTooManyParts, ErrSharedStrings, ErrDoctype, ErrBadSharedString, ErrCellRef,
+		ErrSheetNotFound, ErrNotWorksheet, ErrZipBomb, ErrTooManyParts, ErrSharedStrings, ErrDoctype, ErrBadSharedString, ErrCellRef,
 		layout.ErrMissingHeader, layout.ErrNoRows}
+	f.Add(accountsBook().Bytes())
+	for _, b := range otherTools() {
+		f.Add(b.Bytes())
+	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		tmp := t.TempDir()
-		lim := Limits{MaxUnzippedBytes: 32 << 20, MaxRows: 10000, TmpDir: tmp}
+		t.Setenv("TMPDIR", tmp)
+		lim := Limits{MaxUnzippedBytes: 32 << 20, MaxRows: 10000}
 		err := fuzzRead(b, lim)
 		if err != nil {
 			ok := false
@@ -53,6 +59,9 @@ func fuzzRead(b []byte, lim Limits) error {
 	defer wb.Close()
 	for _, name := range wb.SheetNames() {
 		rows, err := wb.Rows(name)
+		if errors.Is(err, ErrNotWorksheet) {
+			continue
+		}
 		if err != nil {
 			return err
 		}

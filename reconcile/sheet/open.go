@@ -1,4 +1,4 @@
-package xlsx
+package sheet
 
 import (
 	"archive/zip"
@@ -32,6 +32,8 @@ var (
 	ErrTooLarge = errors.New("workbook too large")
 	// ErrSheetNotFound: the workbook has no sheet of that name.
 	ErrSheetNotFound = errors.New("sheet not found")
+	// ErrNotWorksheet: a chart, dialog or macro sheet, which holds no table.
+	ErrNotWorksheet = errors.New("not a sheet of cells")
 )
 
 // Default limits, used for the zero fields of Limits.
@@ -48,9 +50,6 @@ type Limits struct {
 	MaxFileBytes     int64
 	MaxUnzippedBytes int64
 	MaxRows          int64
-	// TmpDir is not used any more: sheets are read straight from the zip,
-	// and nothing is written to disk. It stays so that callers compile.
-	TmpDir string
 }
 
 func (l Limits) withDefaults() Limits {
@@ -78,12 +77,6 @@ type Workbook struct {
 	sst      *sharedStrings
 }
 
-// sheetEntry is a sheet's name and its part in the zip ("" when missing).
-type sheetEntry struct {
-	name string
-	part *zip.File
-}
-
 var (
 	oleSignature = []byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}
 	zipSignature = []byte("PK\x03\x04")
@@ -92,10 +85,16 @@ var (
 	encryptionInfo = utf16le("EncryptionInfo")
 )
 
-// Open reads the workbook of size bytes from r. It checks the size and the
-// kind of file before handing it to excelize, and returns errors wrapping
-// ErrTooLarge, ErrNotWorkbook, ErrTruncated, ErrLegacyXLS, ErrEncrypted or
-// ErrXLSB with a plain-language message that says what to do.
+// Open reads the workbook of size bytes from r. It checks the size, the
+// kind of file and the zip before parsing anything, and returns errors
+// wrapping ErrTooLarge, ErrNotWorkbook, ErrTruncated, ErrLegacyXLS,
+// ErrEncrypted, ErrXLSB or one of the hostile-file reasons (ErrZipBomb…)
+// with a plain-language message that says what to do.
+//
+// The parts are found as Excel finds them, whatever tool wrote the file:
+// the workbook through the package relationships (_rels/.rels), its sheets
+// and shared strings through the workbook's, with relative or absolute
+// targets, and part names compared without regard to case.
 func Open(r io.ReaderAt, size int64, lim Limits) (*Workbook, error) {
 	lim = lim.withDefaults()
 	if size > lim.MaxFileBytes {
@@ -119,42 +118,99 @@ func Open(r io.ReaderAt, size int64, lim Limits) (*Workbook, error) {
 	if err != nil {
 		return nil, truncated(err)
 	}
-	used, err := inspect(zr, size, lim)
+	if err := checkZip(zr, size, lim); err != nil {
+		return nil, err
+	}
+	wb := &Workbook{zr: zr, size: size, lim: lim, budget: lim.MaxUnzippedBytes}
+	pkg := newPackage(zr)
+	st, err := wb.readStructure(pkg)
 	if err != nil {
 		return nil, err
 	}
-	wb := &Workbook{zr: zr, size: size, lim: lim, budget: lim.MaxUnzippedBytes - used}
-	if err := wb.readWorkbook(); err != nil {
+	if st.sst != nil && st.sst.UncompressedSize64 > uint64(lim.sstCap()) {
+		return nil, sstTooLarge(st.sst.UncompressedSize64, lim.sstCap())
+	}
+	n, err := inspect(zr, size, wb.budget, st.read)
+	if err != nil {
 		return nil, err
 	}
+	wb.budget -= n
 	if len(wb.sheets) == 0 {
 		return nil, fmt.Errorf("%w: the workbook has no sheet: export it again from Excel", ErrNotWorkbook)
+	}
+	if st.sst != nil {
+		maxItems := lim.MaxRows * maxStringsPerRow
+		err := wb.parse(st.sst, lim.sstCap(), func(sc *scanner) error {
+			var err error
+			wb.sst, err = readSharedStrings(sc, maxItems)
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
 	}
 	return wb, nil
 }
 
-// readWorkbook reads the sheets' names and parts, the 1904 flag and the
-// shared strings.
-func (w *Workbook) readWorkbook() error {
-	parts := make(map[string]*zip.File, len(w.zr.File))
-	for _, zf := range w.zr.File {
-		parts[strings.ToLower(strings.ReplaceAll(zf.Name, "\\", "/"))] = zf
+// structure is what readStructure found: the shared strings' part, and
+// the parts that inspect need not look at again (read already, or read
+// with the same checks when their sheet is read).
+type structure struct {
+	sst  *zip.File
+	read map[*zip.File]bool
+}
+
+// readStructure finds the workbook part, reads its sheets, their kinds and
+// parts, and the 1904 flag, and finds the shared strings.
+func (w *Workbook) readStructure(pkg *opcPackage) (structure, error) {
+	st := structure{read: map[*zip.File]bool{}}
+	notWorkbook := fmt.Errorf("%w but another zip archive (perhaps a Word document or a zipped folder): send the .xlsx export itself", ErrNotWorkbook)
+
+	book := "xl/workbook.xml"
+	rootRels, err := w.readRels(pkg, "", st.read)
+	if err != nil {
+		return st, err
 	}
+	for _, r := range rootRels {
+		if r.kind() == "officeDocument" && !r.external {
+			book = r.target
+			break
+		}
+	}
+	if strings.EqualFold(path.Ext(book), ".bin") {
+		return st, errXLSB()
+	}
+	zf := pkg.part(book)
+	if zf == nil {
+		return st, notWorkbook
+	}
+	st.read[zf] = true
 	type sheetRef struct{ name, id string }
 	var refs []sheetRef
-	err := w.parse(parts["xl/workbook.xml"], -1, func(sc *scanner) error {
+	err = w.parse(zf, -1, func(sc *scanner) error {
+		root, inSheets := true, false
 		for {
 			kind, err := sc.next()
 			if err != nil || kind == tokEOF {
 				return err
 			}
 			switch {
-			case kind != tokStart:
+			case kind == tokStart && root:
+				if !sc.is("workbook") {
+					return notWorkbook
+				}
+				root = false
+			case kind == tokEnd:
+				if sc.is("sheets") {
+					inSheets = false
+				}
 			case sc.is("workbookPr"):
 				if v, ok := sc.attr("date1904"); ok {
 					w.date1904, _ = strconv.ParseBool(strings.TrimSpace(v))
 				}
-			case sc.is("sheet"):
+			case sc.is("sheets"):
+				inSheets = !sc.selfClose
+			case sc.is("sheet") && inSheets:
 				name, _ := sc.attr("name")
 				id, _ := sc.attr("id")
 				refs = append(refs, sheetRef{name, id})
@@ -162,56 +218,45 @@ func (w *Workbook) readWorkbook() error {
 		}
 	})
 	if err != nil {
-		return err
+		return st, err
 	}
-	targets := map[string]string{}
-	sstPart := "xl/sharedstrings.xml"
-	if rels := parts["xl/_rels/workbook.xml.rels"]; rels != nil {
-		err := w.parse(rels, -1, func(sc *scanner) error {
-			for {
-				kind, err := sc.next()
-				if err != nil || kind == tokEOF {
-					return err
-				}
-				if kind != tokStart || !sc.is("Relationship") {
-					continue
-				}
-				id, _ := sc.attr("Id")
-				target, _ := sc.attr("Target")
-				p := path.Clean("xl/" + target)
-				if strings.HasPrefix(target, "/") {
-					p = strings.TrimPrefix(path.Clean(target), "/")
-				}
-				p = strings.ToLower(strings.ReplaceAll(p, "\\", "/"))
-				targets[id] = p
-				if typ, _ := sc.attr("Type"); strings.HasSuffix(typ, "/sharedStrings") {
-					sstPart = p
-				}
-			}
-		})
-		if err != nil {
-			return err
+	rels, err := w.readRels(pkg, book, st.read)
+	if err != nil {
+		return st, err
+	}
+	byID := make(map[string]rel, len(rels))
+	for _, r := range rels {
+		byID[r.id] = r
+		if r.kind() == "sharedStrings" && !r.external && st.sst == nil {
+			st.sst = pkg.part(r.target)
 		}
 	}
-	for _, r := range refs {
-		w.sheets = append(w.sheets, sheetEntry{name: r.name, part: parts[targets[r.id]]})
+	if st.sst == nil {
+		// Not declared: where Excel puts it, as excelize reads it.
+		st.sst = pkg.part("xl/sharedStrings.xml")
 	}
-	if zf := parts[sstPart]; zf != nil {
-		maxItems := w.lim.MaxRows * maxStringsPerRow
-		return w.parse(zf, w.lim.sstCap(), func(sc *scanner) error {
-			var err error
-			w.sst, err = readSharedStrings(sc, maxItems)
-			return err
-		})
+	if st.sst != nil {
+		st.read[st.sst] = true
 	}
-	return nil
+	for _, ref := range refs {
+		e := sheetEntry{name: ref.name, kind: kindMissing}
+		if r, ok := byID[ref.id]; ok && !r.external {
+			e.target = r.target
+			e.part = pkg.part(r.target)
+			e.kind = sheetKind(r.kind())
+		}
+		if e.part == nil {
+			e.kind = kindMissing
+		} else if e.kind == kindWorksheet {
+			st.read[e.part] = true
+		}
+		w.sheets = append(w.sheets, e)
+	}
+	return st, nil
 }
 
 // parse reads a part with a scanner, counting its bytes against the budget.
 func (w *Workbook) parse(zf *zip.File, sstCap int64, read func(*scanner) error) error {
-	if zf == nil {
-		return fmt.Errorf("%w but another zip archive (perhaps a Word document or a zipped folder): send the .xlsx export itself", ErrNotWorkbook)
-	}
 	n, err := readPart(zf, w.size, w.budget, sstCap, func(br *bufio.Reader) error {
 		return read(newScanner(br, zf.Name))
 	})
@@ -279,7 +324,8 @@ func bytesText(n int64) string {
 // old Mac Excel): the same serial is then four years later.
 func (w *Workbook) Date1904() bool { return w.date1904 }
 
-// SheetNames returns the sheets' names in workbook order.
+// SheetNames returns the sheets' names in workbook order, every kind of
+// sheet included.
 func (w *Workbook) SheetNames() []string {
 	names := make([]string, len(w.sheets))
 	for i, s := range w.sheets {
@@ -288,53 +334,76 @@ func (w *Workbook) SheetNames() []string {
 	return names
 }
 
-// Rows streams the rows of a sheet; "" means the first sheet. A name
-// matches exactly, or else ignoring case, accents and spaces. A missing
-// sheet is an error wrapping ErrSheetNotFound that names the sheets found.
-func (w *Workbook) Rows(sheet string) (*Rows, error) {
-	name, ok := w.findSheet(sheet)
-	if !ok {
-		return nil, fmt.Errorf("%w: %q (the workbook has %s): rename the sheet, or set the sheet name in the layout of config.yaml",
-			ErrSheetNotFound, sheet, quoteList(w.SheetNames()))
-	}
-	var part *zip.File
+// Worksheets returns, in workbook order, the names of the sheets that hold
+// a table of cells: not chart, dialog or macro sheets, nor sheets whose
+// part is missing from the file.
+func (w *Workbook) Worksheets() []string {
+	var names []string
 	for _, s := range w.sheets {
-		if s.name == name {
-			part = s.part
-			break
+		if s.kind == kindWorksheet {
+			names = append(names, s.name)
 		}
 	}
-	if part == nil {
-		return nil, truncated(fmt.Errorf("sheet %q: its part is missing from the file", name))
+	return names
+}
+
+// Rows streams the rows of a sheet; "" means the first worksheet. A name
+// matches exactly, or else ignoring case, accents and spaces. A missing
+// sheet is an error wrapping ErrSheetNotFound that names the sheets found;
+// a chart, dialog or macro sheet one wrapping ErrNotWorksheet; a sheet
+// whose part is missing from the file one wrapping ErrTruncated. Only that
+// sheet is unreadable then: the workbook's other sheets still read.
+func (w *Workbook) Rows(sheet string) (*Rows, error) {
+	e, ok := w.findSheet(sheet)
+	switch {
+	case !ok && sheet == "":
+		return nil, fmt.Errorf("%w: the workbook has no sheet of cells, only %s: export the table itself",
+			ErrSheetNotFound, quoteList(w.SheetNames()))
+	case !ok:
+		return nil, fmt.Errorf("%w: %q (the workbook has %s): rename the sheet, or set the sheet name in the layout of config.yaml",
+			ErrSheetNotFound, sheet, quoteList(w.SheetNames()))
+	case e.kind == kindMissing && e.target == "":
+		return nil, truncated(fmt.Errorf("sheet %q has no part in the file", e.name))
+	case e.kind == kindMissing:
+		return nil, truncated(fmt.Errorf("sheet %q: its part %s is missing from the file", e.name, e.target))
+	case e.kind != kindWorksheet:
+		return nil, fmt.Errorf("%w: sheet %q is a %s, which holds no table to read: set the name of the sheet holding the data in the layout of config.yaml",
+			ErrNotWorksheet, e.name, e.kind)
 	}
-	rc, c, err := openPart(part, w.budget, -1)
+	rc, c, err := openPart(e.part, w.budget, -1)
 	if err != nil {
 		return nil, err
 	}
 	r := &Rows{
-		sheet: name, rc: rc, count: c, zf: part, size: w.size, budget: w.budget,
-		p: &sheetReader{sc: newScanner(c, part.Name), sst: w.sst, sheet: name, max: w.lim.MaxRows},
+		sheet: e.name, rc: rc, count: c, zf: e.part, size: w.size, budget: w.budget,
+		p: &sheetReader{sc: newScanner(c, e.part.Name), sst: w.sst, sheet: e.name, max: w.lim.MaxRows},
 	}
 	r.start()
 	return r, nil
 }
 
-func (w *Workbook) findSheet(sheet string) (string, bool) {
+// findSheet finds a sheet by name, "" being the first worksheet.
+func (w *Workbook) findSheet(sheet string) (sheetEntry, bool) {
 	if sheet == "" {
-		return w.sheets[0].name, true
+		for _, s := range w.sheets {
+			if s.kind == kindWorksheet {
+				return s, true
+			}
+		}
+		return sheetEntry{}, false
 	}
 	for _, s := range w.sheets {
 		if s.name == sheet {
-			return s.name, true
+			return s, true
 		}
 	}
 	want := layout.Fold(sheet)
 	for _, s := range w.sheets {
 		if layout.Fold(s.name) == want {
-			return s.name, true
+			return s, true
 		}
 	}
-	return "", false
+	return sheetEntry{}, false
 }
 
 func quoteList(xs []string) string {
@@ -470,6 +539,9 @@ func (r *Rows) Row() (int, []string) { return r.num, r.cells }
 // layout.NumberCells, so that a SIREN typed as a number is told from one
 // typed as text.
 func (r *Rows) IsNumber(i int) bool { return i >= 0 && i < 64 && r.numbers&(1<<i) != 0 }
+
+// Sheet is the name of the sheet, as the workbook writes it.
+func (r *Rows) Sheet() string { return r.sheet }
 
 // Err reports what stopped the rows early, if anything.
 func (r *Rows) Err() error { return r.err }

@@ -1,39 +1,62 @@
-package xlsx
+package sheet
 
 import (
-	"archive/zip"
 	"bytes"
 	"errors"
 	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/xuri/excelize/v2"
 
 	"github.com/encours/encours/reconcile"
 	"github.com/encours/encours/reconcile/layout"
+	"github.com/encours/encours/reconcile/sheet/sheettest"
 )
 
-// readFixture writes a workbook with excelize and returns its bytes.
-func readFixture(t *testing.T, build func(f *excelize.File), opts ...excelize.Options) []byte {
+// accountsSST and accountsRows are an accounts sheet as Excel writes it:
+// text in the shared strings, numbers and dates as raw values.
+const accountsSST = `<si><t>Export des encours au 04/05/2009</t></si><si><t>Code client</t></si><si><t>Raison sociale</t></si>` +
+	`<si><t>Statut</t></si><si><t>Limite assurée</t></si><si><t>Encours</t></si><si><t>Date</t></si>` +
+	`<si><t>C001</t></si><si><t>Alpha SARL</t></si><si><t>Actif</t></si>` +
+	`<si><t>C002</t></si><si><t>Beta SA</t></si><si><t>résilié</t></si><si><t>5 000,00 €</t></si><si><t>1.234</t></si>`
+
+const accountsRows = `<row r="1"><c r="A1" t="s"><v>0</v></c></row>` +
+	`<row r="3"><c r="A3" t="s"><v>1</v></c><c r="B3" t="s"><v>2</v></c><c r="C3" t="s"><v>3</v></c><c r="D3" t="s"><v>4</v></c><c r="E3" t="s"><v>5</v></c><c r="F3" t="s"><v>6</v></c></row>` +
+	`<row r="4"><c r="A4" t="s"><v>7</v></c><c r="B4" t="s"><v>8</v></c><c r="C4" t="s"><v>9</v></c><c r="D4"><v>9000</v></c><c r="E4"><v>12340.5</v></c><c r="F4" s="1"><v>39994.333333333336</v></c></row>` +
+	`<row r="6"><c r="A6" t="s"><v>10</v></c><c r="B6" t="s"><v>11</v></c><c r="C6" t="s"><v>12</v></c><c r="D6" t="s"><v>13</v></c><c r="E6" t="s"><v>14</v></c></row>`
+
+// accountsBook is a workbook with the accounts sheet "Encours" and an
+// empty "Commandes".
+func accountsBook() sheettest.Book {
+	return sheettest.Book{SST: accountsSST, Sheets: []sheettest.Sheet{{Name: "Encours", Rows: accountsRows}, {Name: "Commandes"}}}
+}
+
+// accountsRead is what accountsBook's "Encours" reads as.
+var accountsRead = []readRow{
+	{1, []string{"Export des encours au 04/05/2009"}},
+	{2, nil},
+	{3, []string{"Code client", "Raison sociale", "Statut", "Limite assurée", "Encours", "Date"}},
+	{4, []string{"C001", "Alpha SARL", "Actif", "9000", "12340.5", "39994.333333333336"}},
+	{5, nil},
+	{6, []string{"C002", "Beta SA", "résilié", "5 000,00 €", "1.234"}},
+}
+
+// noTempFiles points TMPDIR at an empty folder and checks at the end of
+// the test that nothing was written there: the reader reads from the zip.
+func noTempFiles(t *testing.T) {
 	t.Helper()
-	f := excelize.NewFile()
-	defer f.Close()
-	build(f)
-	var buf bytes.Buffer
-	if err := f.Write(&buf, opts...); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	t.Cleanup(func() {
+		if left, _ := os.ReadDir(tmp); len(left) != 0 {
+			t.Errorf("temp files left behind: %v", left)
+		}
+	})
 }
 
 func readOpen(t *testing.T, b []byte, lim Limits) *Workbook {
 	t.Helper()
-	if lim.TmpDir == "" {
-		lim.TmpDir = t.TempDir()
-	}
 	wb, err := Open(bytes.NewReader(b), int64(len(b)), lim)
 	if err != nil {
 		t.Fatalf("Open: %v", err)
@@ -65,67 +88,35 @@ func readAll(t *testing.T, wb *Workbook, sheet string) []readRow {
 	return out
 }
 
-func accountsBook(f *excelize.File) {
-	f.SetSheetName("Sheet1", "Encours")
-	set := func(cell string, v any) {
-		if err := f.SetCellValue("Encours", cell, v); err != nil {
-			panic(err)
-		}
-	}
-	set("A1", "Export des encours au 04/05/2009")
-	set("A3", "Code client")
-	set("B3", "Raison sociale")
-	set("C3", "Statut")
-	set("D3", "Limite assurée")
-	set("E3", "Encours")
-	set("F3", "Date")
-	set("A4", "C001")
-	set("B4", "Alpha SARL")
-	set("C4", "Actif")
-	set("D4", 9000)
-	set("E4", 12340.5)
-	set("F4", time.Date(2009, 6, 30, 8, 0, 0, 0, time.UTC))
-	// Row 5 left empty on purpose.
-	set("A6", "C002")
-	set("B6", "Beta SA")
-	set("C6", "résilié")
-	set("D6", "5 000,00 €")
-	set("E6", "1.234")
-	f.NewSheet("Commandes")
-}
-
 func TestReadRawValues(t *testing.T) {
-	wb := readOpen(t, readFixture(t, accountsBook), Limits{})
+	noTempFiles(t)
+	wb := readOpen(t, accountsBook().Bytes(), Limits{})
 	if wb.Date1904() {
 		t.Error("Date1904 = true, want false")
 	}
 	if got := wb.SheetNames(); !reflect.DeepEqual(got, []string{"Encours", "Commandes"}) {
 		t.Errorf("SheetNames = %q", got)
 	}
-	got := readAll(t, wb, "")
-	want := []readRow{
-		{1, []string{"Export des encours au 04/05/2009"}},
-		{2, nil},
-		{3, []string{"Code client", "Raison sociale", "Statut", "Limite assurée", "Encours", "Date"}},
-		{4, []string{"C001", "Alpha SARL", "Actif", "9000", "12340.5", "39994.333333333336"}},
-		{5, nil},
-		{6, []string{"C002", "Beta SA", "résilié", "5 000,00 €", "1.234"}},
-	}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("rows:\n got %v\nwant %v", got, want)
+	if got := readAll(t, wb, ""); !reflect.DeepEqual(got, accountsRead) {
+		t.Errorf("rows:\n got %v\nwant %v", got, accountsRead)
 	}
 	// Sheet names match like headers, and a missing one is named.
-	if rows := readAll(t, wb, " ENCOURS "); len(rows) != 6 {
-		t.Errorf("sheet \" ENCOURS \" gave %d rows", len(rows))
+	rows, err := wb.Rows(" ENCOURS ")
+	if err != nil {
+		t.Fatal(err)
 	}
-	_, err := wb.Rows("Comptes")
+	if rows.Sheet() != "Encours" {
+		t.Errorf("Sheet() = %q, want the name as the workbook writes it", rows.Sheet())
+	}
+	rows.Close()
+	_, err = wb.Rows("Comptes")
 	if !errors.Is(err, ErrSheetNotFound) || !strings.Contains(err.Error(), `"Encours", "Commandes"`) {
 		t.Errorf("Rows(Comptes) = %v, want ErrSheetNotFound naming the sheets", err)
 	}
 }
 
 func TestReadAccountsFromWorkbook(t *testing.T) {
-	wb := readOpen(t, readFixture(t, accountsBook), Limits{})
+	wb := readOpen(t, accountsBook().Bytes(), Limits{})
 	rows, err := wb.Rows("Encours")
 	if err != nil {
 		t.Fatal(err)
@@ -149,44 +140,29 @@ func TestReadAccountsFromWorkbook(t *testing.T) {
 }
 
 func TestReadDate1904(t *testing.T) {
-	yes := true
-	b := readFixture(t, func(f *excelize.File) {
-		if err := f.SetWorkbookProps(&excelize.WorkbookPropsOptions{Date1904: &yes}); err != nil {
-			t.Fatal(err)
+	for _, v := range []string{"1", "true", " true "} {
+		b := sheettest.Book{Date1904: v, Sheets: []sheettest.Sheet{{Name: "Sheet1", Rows: `<row r="1"><c r="A1"><v>38532</v></c></row>`}}}.Bytes()
+		wb := readOpen(t, b, Limits{})
+		if !wb.Date1904() {
+			t.Fatalf("date1904=%q: Date1904 = false, want true", v)
 		}
-		f.SetCellValue("Sheet1", "A1", 38532)
-	})
-	wb := readOpen(t, b, Limits{})
-	if !wb.Date1904() {
-		t.Fatal("Date1904 = false, want true")
-	}
-	d, err := layout.ParseDay(readAll(t, wb, "")[0].cells[0], "dmy", wb.Date1904())
-	if err != nil || d.String() != "2009-06-30" {
-		t.Errorf("1904 serial 38532 = %v, %v; want 2009-06-30", d, err)
-	}
-}
-
-// readZip builds a zip with the given entries.
-func readZip(t *testing.T, entries map[string]string) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	for name, body := range entries {
-		w, err := zw.Create(name)
-		if err != nil {
-			t.Fatal(err)
+		d, err := layout.ParseDay(readAll(t, wb, "")[0].cells[0], "dmy", wb.Date1904())
+		if err != nil || d.String() != "2009-06-30" {
+			t.Errorf("1904 serial 38532 = %v, %v; want 2009-06-30", d, err)
 		}
-		w.Write([]byte(body))
 	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
+	b := sheettest.Book{Date1904: "0", Sheets: []sheettest.Sheet{{Name: "Sheet1"}}}.Bytes()
+	if readOpen(t, b, Limits{}).Date1904() {
+		t.Error(`date1904="0": Date1904 = true`)
 	}
-	return buf.Bytes()
 }
 
 func TestReadOpenErrors(t *testing.T) {
-	good := readFixture(t, accountsBook)
-	encrypted := readFixture(t, accountsBook, excelize.Options{Password: "secret"})
+	good := accountsBook().Bytes()
+	encrypted, err := os.ReadFile(filepath.Join("testdata", "hostile", "encrypted.xlsx"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	ole := append([]byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}, make([]byte, 4096)...)
 	oleEncrypted := append(append(append([]byte(nil), ole...), utf16le("EncryptionInfo")...), make([]byte, 100)...)
 	// The stream name straddling two read windows is still found.
@@ -205,17 +181,24 @@ func TestReadOpenErrors(t *testing.T) {
 		{"legacy xls", ole, Limits{}, ErrLegacyXLS, "97-2003"},
 		{"encrypted (fake)", oleEncrypted, Limits{}, ErrEncrypted, "password"},
 		{"encrypted (edge)", oleEdge, Limits{}, ErrEncrypted, "password"},
-		{"encrypted (excelize)", encrypted, Limits{}, ErrEncrypted, "password"},
-		{"xlsb", readZip(t, map[string]string{"[Content_Types].xml": "<Types/>", "xl/workbook.bin": "x"}), Limits{}, ErrXLSB, ".xlsb"},
-		{"docx", readZip(t, map[string]string{"[Content_Types].xml": "<Types/>", "word/document.xml": "<w/>"}), Limits{}, ErrNotWorkbook, "zip"},
+		{"encrypted (Excel's agile encryption)", encrypted, Limits{}, ErrEncrypted, "password"},
+		{"xlsb", sheettest.Zip("[Content_Types].xml", "<Types/>", "xl/workbook.bin", "x"), Limits{}, ErrXLSB, ".xlsb"},
+		{"xlsb through the relationships", sheettest.Zip(
+			"[Content_Types].xml", "<Types/>",
+			"_rels/.rels", `<Relationships><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/book.bin"/></Relationships>`,
+			"xl/book.bin", "x"), Limits{}, ErrXLSB, ".xlsb"},
+		{"docx", sheettest.Zip("[Content_Types].xml", "<Types/>", "word/document.xml", "<w/>"), Limits{}, ErrNotWorkbook, "zip"},
+		{"docx with its relationships", sheettest.Zip(
+			"[Content_Types].xml", "<Types/>",
+			"_rels/.rels", `<Relationships><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>`,
+			"word/document.xml", `<w:document xmlns:w="x"><w:body/></w:document>`), Limits{}, ErrNotWorkbook, "Word document"},
 		{"file over the limit", good, Limits{MaxFileBytes: 1000}, ErrTooLarge, "max_file_bytes"},
 		{"unzipped over the limit", good, Limits{MaxUnzippedBytes: 2000}, ErrTooLarge, "max_unzipped_bytes"},
-		{"broken workbook xml", readZip(t, map[string]string{"[Content_Types].xml": "<Types/>", "xl/workbook.xml": "<workbook><sheets>"}), Limits{}, nil, ""},
+		{"broken workbook xml", sheettest.Zip("[Content_Types].xml", "<Types/>", "xl/workbook.xml", "<workbook><sheets>"), Limits{}, nil, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			tmp := t.TempDir()
-			tt.lim.TmpDir = tmp
+			noTempFiles(t)
 			wb, err := Open(bytes.NewReader(tt.data), int64(len(tt.data)), tt.lim)
 			if tt.want == nil {
 				// Any error will do, as long as it is one of ours.
@@ -232,21 +215,16 @@ func TestReadOpenErrors(t *testing.T) {
 				}
 				t.Fatalf("Open: %v, want %v mentioning %q", err, tt.want, tt.text)
 			}
-			if left, _ := os.ReadDir(tmp); len(left) != 0 {
-				t.Errorf("temp files left behind: %v", left)
-			}
 		})
 	}
 }
 
 func TestReadMaxRows(t *testing.T) {
-	b := readFixture(t, func(f *excelize.File) {
-		for i := 1; i <= 5; i++ {
-			cell, _ := excelize.CoordinatesToCellName(1, i)
-			f.SetCellValue("Sheet1", cell, i)
-		}
-	})
-	wb := readOpen(t, b, Limits{MaxRows: 3})
+	var rs strings.Builder
+	for i := 1; i <= 5; i++ {
+		rs.WriteString(sheettest.Inline(i, i))
+	}
+	wb := readOpen(t, sheettest.Book{Sheets: []sheettest.Sheet{{Name: "Sheet1", Rows: rs.String()}}}.Bytes(), Limits{MaxRows: 3})
 	rows, err := wb.Rows("")
 	if err != nil {
 		t.Fatal(err)
@@ -261,29 +239,12 @@ func TestReadMaxRows(t *testing.T) {
 	}
 }
 
-// The reader reads from the zip and writes nothing to disk.
-func TestReadWritesNoTempFiles(t *testing.T) {
-	tmp := t.TempDir()
-	b := readFixture(t, accountsBook)
-	wb, err := Open(bytes.NewReader(b), int64(len(b)), Limits{TmpDir: tmp})
-	if err != nil {
-		t.Fatal(err)
-	}
-	readAll(t, wb, "")
-	if left, _ := os.ReadDir(tmp); len(left) != 0 {
-		t.Errorf("temp files while open: %v", left)
-	}
-	if err := wb.Close(); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // Each message says what is wrong once, then what to do: the reason's own
 // words (the sentinel) are not repeated by the explanation.
 func TestOpenMessagesReadOnce(t *testing.T) {
 	ole := append([]byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}, make([]byte, 4096)...)
 	oleEncrypted := append(append(append([]byte(nil), ole...), utf16le("EncryptionInfo")...), make([]byte, 100)...)
-	good := readFixture(t, accountsBook)
+	good := accountsBook().Bytes()
 	tests := []struct {
 		name string
 		data []byte
@@ -292,9 +253,9 @@ func TestOpenMessagesReadOnce(t *testing.T) {
 		{"legacy xls", ole, `legacy Excel 97-2003 workbook (.xls), even if its name ends in .xlsx: open it in Excel and save it as "Excel Workbook (.xlsx)"`},
 		{"encrypted", oleEncrypted, `password-protected workbook: Excel asks for a password to open it: remove the password (File > Info > Protect Workbook) and send it again`},
 		{"text file", []byte("Code client;Encours\n"), `not an Excel workbook (perhaps a CSV, PDF or web page renamed .xlsx): open it in Excel and save it as "Excel Workbook (.xlsx)"`},
-		{"docx", readZip(t, map[string]string{"[Content_Types].xml": "<Types/>", "word/document.xml": "<w/>"}),
+		{"docx", sheettest.Zip("[Content_Types].xml", "<Types/>", "word/document.xml", "<w/>"),
 			`not an Excel workbook but another zip archive (perhaps a Word document or a zipped folder): send the .xlsx export itself`},
-		{"xlsb", readZip(t, map[string]string{"[Content_Types].xml": "<Types/>", "xl/workbook.bin": "x"}),
+		{"xlsb", sheettest.Zip("[Content_Types].xml", "<Types/>", "xl/workbook.bin", "x"),
 			`Excel binary workbook (.xlsb), which encours cannot read: open it in Excel and save it as "Excel Workbook (.xlsx)"`},
 		{"truncated", good[:len(good)/2],
 			`damaged or incomplete workbook, perhaps cut short while being copied (the zip structure is broken): export it again from Excel and copy it once more`},

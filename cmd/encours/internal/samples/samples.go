@@ -1,25 +1,26 @@
-// Command samplegen writes the committed sample exports of encours: three
+// Package samples writes the committed sample exports of encours: three
 // weekly deliveries (as-of 2009-04-20, 2009-04-27, 2009-05-04) from the four
 // wholesalers, each in its own layout, plus the broken, duplicate and lock
-// files that exercise the file lifecycle. The data is fixed: running it twice
-// gives byte-identical files.
+// files that exercise the file lifecycle. The data is fixed: writing them
+// twice gives byte-identical files.
 //
-//	go run ./cmd/samplegen -out samples
+//	go run ./cmd/encours gen --samples samples
 //
 // It prints, for every row it placed on purpose (bad rows, skipped rows),
-// its sheet and Excel row number; samples/EXPECTED.md is written from that
-// list and from the rules of the spec.
-package main
+// its sheet and Excel row number: samples/GENERATED.txt is that list, and
+// samples/EXPECTED.md is written from it and from the rules.
+package samples
 
 import (
-	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
-	"github.com/xuri/excelize/v2"
+	"github.com/encours/encours/reconcile/xlsx"
 )
 
 const (
@@ -33,18 +34,16 @@ const (
 
 var weeks = []string{week1, week2, week3}
 
-func main() {
-	out := flag.String("out", "samples", "samples directory to (re)write")
-	flag.Parse()
-	g := &gen{out: *out}
-	if err := g.run(); err != nil {
-		fmt.Fprintln(os.Stderr, "samplegen:", err)
-		os.Exit(1)
-	}
+// Write rewrites dir/exports with the sample exports and dir/onboarding
+// with the exports of wholesalers encours does not know yet, and prints to log
+// the rows placed on purpose (the content of samples/GENERATED.txt).
+func Write(dir string, log io.Writer) error {
+	return (&gen{out: dir, log: log}).run()
 }
 
 type gen struct {
 	out string
+	log io.Writer
 }
 
 func (g *gen) run() error {
@@ -90,7 +89,10 @@ func (g *gen) run() error {
 	if err != nil {
 		return err
 	}
-	return g.raw(2, "techdata", "TD_FR_credit_2009-04-27 (renvoi).xlsx", "byte-identical copy of week 2 TD_FR_credit_2009-04-27.xlsx (duplicate)", prev)
+	if err := g.raw(2, "techdata", "TD_FR_credit_2009-04-27 (renvoi).xlsx", "byte-identical copy of week 2 TD_FR_credit_2009-04-27.xlsx (duplicate)", prev); err != nil {
+		return err
+	}
+	return g.writeOnboarding()
 }
 
 func (g *gen) raw(w int, wholesaler, name, what string, b []byte) error {
@@ -98,7 +100,7 @@ func (g *gen) raw(w int, wholesaler, name, what string, b []byte) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	fmt.Printf("%s %s/%s: %d bytes, %s\n", weeks[w], wholesaler, name, len(b), what)
+	fmt.Fprintf(g.log, "%s %s/%s: %d bytes, %s\n", weeks[w], wholesaler, name, len(b), what)
 	return os.WriteFile(filepath.Join(dir, name), b, 0o644)
 }
 
@@ -107,21 +109,24 @@ func (g *gen) write(w int, wholesaler, name string, wb *book) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	f, err := wb.build()
+	f, err := os.Create(filepath.Join(dir, name))
 	if err != nil {
+		return err
+	}
+	if err := xlsx.WriteExport(f, wb.export()); err != nil {
+		f.Close()
 		return fmt.Errorf("%s/%s: %w", wholesaler, name, err)
 	}
-	defer f.Close()
-	if err := f.SaveAs(filepath.Join(dir, name)); err != nil {
+	if err := f.Close(); err != nil {
 		return err
 	}
 	for _, s := range wb.sheets {
 		for i, r := range s.rows {
 			if r.note != "" {
-				fmt.Printf("%s %s/%s [%s] row %d: %s\n", weeks[w], wholesaler, name, s.name, s.firstRow()+i, r.note)
+				fmt.Fprintf(g.log, "%s %s/%s [%s] row %d: %s\n", weeks[w], wholesaler, name, s.name, s.firstRow()+i, r.note)
 			}
 		}
-		fmt.Printf("%s %s/%s [%s] header row %d, %d data rows\n", weeks[w], wholesaler, name, s.name, len(s.title)+1, len(s.rows))
+		fmt.Fprintf(g.log, "%s %s/%s [%s] header row %d, %d data rows\n", weeks[w], wholesaler, name, s.name, len(s.title)+1, len(s.rows))
 	}
 	return nil
 }
@@ -154,12 +159,12 @@ type book struct {
 	sheets   []*sheet
 }
 
-// Cell kinds beyond plain Go values.
+// Cell kinds beyond plain Go values: xlsx's.
 type (
-	money    int64     // cents, written as a numeric cell in a currency format
-	day      time.Time // written as a real Excel date (date format)
-	stamp    time.Time // written as a real Excel date-time
-	boldText string
+	money    = xlsx.Money
+	day      = xlsx.Day
+	stamp    = xlsx.Stamp
+	boldText = xlsx.Bold
 )
 
 func d(y, m, dd int) time.Time { return time.Date(y, time.Month(m), dd, 0, 0, 0, 0, time.UTC) }
@@ -167,101 +172,17 @@ func dt(y, m, dd, h, mi int) time.Time {
 	return time.Date(y, time.Month(m), dd, h, mi, 0, 0, time.UTC)
 }
 
-func (b *book) build() (*excelize.File, error) {
-	f := excelize.NewFile()
-	if b.date1904 {
-		t := true
-		if err := f.SetWorkbookProps(&excelize.WorkbookPropsOptions{Date1904: &t}); err != nil {
-			return nil, err
+// export is the book as xlsx writes it.
+func (b *book) export() xlsx.Export {
+	e := xlsx.Export{Creator: b.creator, Title: b.title, Created: time.Date(2009, 4, 1, 6, 0, 0, 0, time.UTC), Date1904: b.date1904}
+	for _, s := range b.sheets {
+		rows := make([][]any, len(s.rows))
+		for i, r := range s.rows {
+			rows[i] = r.cells
 		}
+		e.Sheets = append(e.Sheets, xlsx.ExportSheet{Name: s.name, Title: s.title, Header: s.header, Widths: s.widths, Rows: slices.Values(rows)})
 	}
-	if err := f.SetDocProps(&excelize.DocProperties{
-		Creator: b.creator, LastModifiedBy: b.creator, Title: b.title,
-		Created: "2009-04-01T06:00:00Z", Modified: "2009-04-01T06:00:00Z",
-	}); err != nil {
-		return nil, err
-	}
-	moneyFmt := `#,##0.00\ "€"`
-	mStyle, _ := f.NewStyle(&excelize.Style{CustomNumFmt: &moneyFmt})
-	dStyle, _ := f.NewStyle(&excelize.Style{NumFmt: 14})
-	dtFmt := "dd/mm/yyyy hh:mm"
-	tStyle, _ := f.NewStyle(&excelize.Style{CustomNumFmt: &dtFmt})
-	hStyle, _ := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}, Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"D9E1F2"}}})
-	bStyle, _ := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true, Size: 14}})
-
-	for i, s := range b.sheets {
-		if i == 0 {
-			if err := f.SetSheetName("Sheet1", s.name); err != nil {
-				return nil, err
-			}
-		} else if _, err := f.NewSheet(s.name); err != nil {
-			return nil, err
-		}
-		put := func(r, c int, v any) error {
-			cell, _ := excelize.CoordinatesToCellName(c+1, r)
-			switch x := v.(type) {
-			case nil:
-				return nil
-			case money:
-				if err := f.SetCellFloat(s.name, cell, float64(x)/100, -1, 64); err != nil {
-					return err
-				}
-				return f.SetCellStyle(s.name, cell, cell, mStyle)
-			case day:
-				if err := f.SetCellValue(s.name, cell, time.Time(x)); err != nil {
-					return err
-				}
-				return f.SetCellStyle(s.name, cell, cell, dStyle)
-			case stamp:
-				if err := f.SetCellValue(s.name, cell, time.Time(x)); err != nil {
-					return err
-				}
-				return f.SetCellStyle(s.name, cell, cell, tStyle)
-			case boldText:
-				if err := f.SetCellStr(s.name, cell, string(x)); err != nil {
-					return err
-				}
-				return f.SetCellStyle(s.name, cell, cell, bStyle)
-			case string:
-				return f.SetCellStr(s.name, cell, x) // always text, even "=…"
-			case int:
-				return f.SetCellInt(s.name, cell, int64(x))
-			default:
-				return f.SetCellValue(s.name, cell, v)
-			}
-		}
-		r := 1
-		for _, tr := range s.title {
-			for c, v := range tr {
-				if err := put(r, c, v); err != nil {
-					return nil, err
-				}
-			}
-			r++
-		}
-		for c, h := range s.header {
-			if err := put(r, c, h); err != nil {
-				return nil, err
-			}
-		}
-		first, _ := excelize.CoordinatesToCellName(1, r)
-		last, _ := excelize.CoordinatesToCellName(len(s.header), r)
-		_ = f.SetCellStyle(s.name, first, last, hStyle)
-		r++
-		for _, dr := range s.rows {
-			for c, v := range dr.cells {
-				if err := put(r, c, v); err != nil {
-					return nil, err
-				}
-			}
-			r++
-		}
-		for c, wdt := range s.widths {
-			col, _ := excelize.ColumnNumberToName(c + 1)
-			_ = f.SetColWidth(s.name, col, col, wdt)
-		}
-	}
-	return f, nil
+	return e
 }
 
 // ---------------------------------------------------------------- shared data

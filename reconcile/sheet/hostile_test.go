@@ -1,11 +1,10 @@
-package xlsx
+package sheet
 
 import (
 	"archive/zip"
 	"bytes"
 	"compress/flate"
 	"errors"
-	"flag"
 	"fmt"
 	"hash/crc32"
 	"io"
@@ -17,9 +16,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/xuri/excelize/v2"
-
 	"github.com/encours/encours/reconcile/layout"
+	"github.com/encours/encours/reconcile/sheet/sheettest"
 )
 
 // hostileLayout reads accountsBook's sheet.
@@ -47,63 +45,16 @@ func readThrough(b []byte, lim Limits) (layout.Accounts, error) {
 	return hostileLayout.ReadAccounts(rows, hostileLayout.Accounts.Name, layout.ReadOptions{File: "x.xlsx", Date1904: wb.Date1904()})
 }
 
-// rezip copies the zip b, replacing (or adding) the given parts; a nil
-// value removes the part.
-func rezip(t testing.TB, b []byte, parts map[string][]byte) []byte {
-	t.Helper()
-	zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	done := map[string]bool{}
-	for _, zf := range zr.File {
-		w, err := zw.Create(zf.Name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if body, ok := parts[zf.Name]; ok {
-			done[zf.Name] = true
-			w.Write(body)
-			continue
-		}
-		rc, err := zf.Open()
-		if err != nil {
-			t.Fatal(err)
-		}
-		io.Copy(w, rc)
-		rc.Close()
-	}
-	for name, body := range parts {
-		if !done[name] && body != nil {
-			w, _ := zw.Create(name)
-			w.Write(body)
-		}
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
+// rezip and hostilePart are sheettest's, for the tables below.
+func rezip(_ testing.TB, b []byte, parts map[string][]byte) []byte { return sheettest.Rezip(b, parts) }
 
-// hostilePart returns a part of the zip b.
 func hostilePart(t testing.TB, b []byte, name string) []byte {
 	t.Helper()
-	zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
-	if err != nil {
-		t.Fatal(err)
+	body := sheettest.Part(b, name)
+	if body == nil {
+		t.Fatalf("no part %s", name)
 	}
-	for _, zf := range zr.File {
-		if zf.Name == name {
-			rc, _ := zf.Open()
-			defer rc.Close()
-			body, _ := io.ReadAll(rc)
-			return body
-		}
-	}
-	t.Fatalf("no part %s", name)
-	return nil
+	return body
 }
 
 const sheetPart = "xl/worksheets/sheet1.xml"
@@ -128,7 +79,7 @@ var (
 // 300 MB, its header honest; built once per test binary.
 func zipBomb(t testing.TB) []byte {
 	bombOnce.Do(func() {
-		good := readFixture(t.(*testing.T), accountsBook)
+		good := accountsBook().Bytes()
 		zr, _ := zip.NewReader(bytes.NewReader(good), int64(len(good)))
 		var buf bytes.Buffer
 		zw := zip.NewWriter(&buf)
@@ -154,7 +105,7 @@ func zipBomb(t testing.TB) []byte {
 // lyingBomb is a workbook whose sheet's header claims 1 KB while the part
 // inflates to 50 MB: only counting the bytes catches it.
 func lyingBomb(t *testing.T) []byte {
-	good := readFixture(t, accountsBook)
+	good := accountsBook().Bytes()
 	var body bytes.Buffer
 	fw, _ := flate.NewWriter(&body, flate.BestSpeed)
 	bombSheet(fw, 50<<20)
@@ -183,7 +134,7 @@ func lyingBomb(t *testing.T) []byte {
 
 // manyParts is a workbook of n zip entries.
 func manyParts(t *testing.T, n int) []byte {
-	good := readFixture(t, accountsBook)
+	good := accountsBook().Bytes()
 	parts := map[string][]byte{}
 	for i := 0; i < n; i++ {
 		parts[fmt.Sprintf("xl/media/p%05d.bin", i)] = []byte{'x'}
@@ -193,7 +144,7 @@ func manyParts(t *testing.T, n int) []byte {
 
 // withSST replaces the workbook's shared strings by n strings.
 func withSST(t *testing.T, n int) []byte {
-	good := readFixture(t, accountsBook)
+	good := accountsBook().Bytes()
 	var b strings.Builder
 	fmt.Fprintf(&b, `<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="%d" uniqueCount="%d">`, n, n)
 	for i := 0; i < n; i++ {
@@ -205,7 +156,7 @@ func withSST(t *testing.T, n int) []byte {
 
 // withSheet replaces the accounts sheet's cells.
 func withSheet(t *testing.T, cells string) []byte {
-	good := readFixture(t, accountsBook)
+	good := accountsBook().Bytes()
 	sheet := `<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>` + cells + `</sheetData></worksheet>`
 	return rezip(t, good, map[string][]byte{sheetPart: []byte(sheet)})
 }
@@ -224,8 +175,11 @@ func utf16Part(s string) []byte {
 // Open and the layout, as the batch does, and checks the named reason, that
 // the message says what to do, that no temp file is left, and the time.
 func TestHostileWorkbooks(t *testing.T) {
-	good := readFixture(t, accountsBook)
-	encrypted := readFixture(t, accountsBook, excelize.Options{Password: "secret"})
+	good := accountsBook().Bytes()
+	encrypted, err := os.ReadFile(filepath.Join("testdata", "hostile", "encrypted.xlsx"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	ole := append([]byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}, make([]byte, 4096)...)
 	sst := hostilePart(t, good, "xl/sharedStrings.xml")
 	sheet := hostilePart(t, good, sheetPart)
@@ -264,8 +218,7 @@ func TestHostileWorkbooks(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			tmp := t.TempDir()
-			tt.lim.TmpDir = tmp
+			noTempFiles(t)
 			start := time.Now()
 			var before runtime.MemStats
 			runtime.ReadMemStats(&before)
@@ -287,9 +240,6 @@ func TestHostileWorkbooks(t *testing.T) {
 			if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 200<<20 {
 				t.Errorf("allocated %d MiB", alloc>>20)
 			}
-			if left, _ := os.ReadDir(tmp); len(left) != 0 {
-				t.Errorf("temp files left behind: %v", left)
-			}
 			t.Logf("%s: %v", tt.name, err)
 		})
 	}
@@ -299,7 +249,7 @@ func TestHostileWorkbooks(t *testing.T) {
 // say one thing.
 func TestHostileReasonsDistinct(t *testing.T) {
 	all := []error{ErrNotWorkbook, ErrTruncated, ErrLegacyXLS, ErrEncrypted, ErrXLSB, ErrTooLarge,
-		ErrZipBomb, ErrTooManyParts, ErrSharedStrings, ErrDoctype, ErrBadSharedString, ErrCellRef}
+		ErrZipBomb, ErrTooManyParts, ErrSharedStrings, ErrDoctype, ErrBadSharedString, ErrCellRef, ErrSheetNotFound, ErrNotWorksheet}
 	for i, a := range all {
 		for j, b := range all {
 			if i != j && errors.Is(a, b) {
@@ -312,7 +262,7 @@ func TestHostileReasonsDistinct(t *testing.T) {
 // A macro-enabled workbook (.xlsm) is read as data: its vbaProject.bin is
 // only counted, never read.
 func TestHostileXLSMReadAsData(t *testing.T) {
-	good := readFixture(t, accountsBook)
+	good := accountsBook().Bytes()
 	ct := strings.Replace(string(hostilePart(t, good, "[Content_Types].xml")),
 		"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
 		"application/vnd.ms-excel.sheet.macroEnabled.main+xml", 1)
@@ -321,7 +271,7 @@ func TestHostileXLSMReadAsData(t *testing.T) {
 		"[Content_Types].xml": []byte(ct),
 		"xl/vbaProject.bin":   append([]byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}, []byte("Attribute VB_Name = \"Auto_Open\" Shell(\"calc\")")...),
 	})
-	acc, err := readThrough(xlsm, Limits{TmpDir: t.TempDir()})
+	acc, err := readThrough(xlsm, Limits{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -359,17 +309,15 @@ func TestInspectAcceptsOddButValid(t *testing.T) {
 	}
 }
 
-var updateHostile = flag.Bool("update-hostile", false, "rewrite testdata/hostile")
-
 // TestHostileFixtures reads every committed file of testdata/hostile and
-// checks that it is refused with the reason its name starts with.
+// checks that it is refused with the reason its name starts with. The
+// files are written by the tests of reconcile/xlsx (go test
+// ./reconcile/xlsx -run HostileFixtures -update-hostile), which may use
+// excelize to encrypt one.
 func TestHostileFixtures(t *testing.T) {
 	reasons := map[string]error{
 		"bomb": ErrZipBomb, "doctype": ErrDoctype, "sst": ErrBadSharedString, "ref": ErrCellRef,
 		"xls": ErrLegacyXLS, "encrypted": ErrEncrypted, "notzip": ErrNotWorkbook, "truncated": ErrTruncated,
-	}
-	if *updateHostile {
-		writeHostileFixtures(t)
 	}
 	files, _ := filepath.Glob(filepath.Join("testdata", "hostile", "*"))
 	if len(files) == 0 {
@@ -385,34 +333,8 @@ func TestHostileFixtures(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := readThrough(b, Limits{TmpDir: t.TempDir()}); !errors.Is(err, want) {
+		if _, err := readThrough(b, Limits{}); !errors.Is(err, want) {
 			t.Errorf("%s: %v, want %v", name, err, want)
-		}
-	}
-}
-
-// writeHostileFixtures writes the small hostile files, kept in testdata for
-// the fuzz seeds and for people to try by hand.
-func writeHostileFixtures(t *testing.T) {
-	good := readFixture(t, accountsBook)
-	header := `<row r="1"><c r="A1" t="inlineStr"><is><t>Code client</t></is></c></row>`
-	files := map[string][]byte{
-		"good-accounts.xlsx":          good,
-		"doctype-sheet.xlsx":          rezip(t, good, map[string][]byte{sheetPart: []byte(laughs + `<worksheet><sheetData/></worksheet>`)}),
-		"sst-index-out-of-range.xlsx": withSheet(t, header+`<row r="2"><c r="A2" t="s"><v>99</v></c></row>`),
-		"ref-beyond-xfd.xlsx":         withSheet(t, header+`<row r="2"><c r="XFE2"><v>1</v></c></row>`),
-		"xls-renamed.xlsx":            append([]byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}, make([]byte, 1024)...),
-		"encrypted.xlsx":              readFixture(t, accountsBook, excelize.Options{Password: "secret"}),
-		"notzip-csv.xlsx":             []byte("Code client;Encours\nC001;12\n"),
-		"truncated.xlsx":              good[:len(good)/2],
-	}
-	dir := filepath.Join("testdata", "hostile")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	for name, b := range files {
-		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
-			t.Fatal(err)
 		}
 	}
 }
