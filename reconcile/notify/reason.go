@@ -18,6 +18,12 @@ var reasonFR = []struct {
 	{regexp.MustCompile(`^outstanding (.+) exceeds insured limit (.+) by (.+)$`),
 		"encours de $1 supérieur à la limite assurée de $2 : dépassement de $3"},
 	{regexp.MustCompile(`^capped at (.+)$`), "ligne plafonnée à $1"},
+	// An increase a program budget held back (spec §8.1); before the
+	// plain increase, which would match it too.
+	{regexp.MustCompile(`^line raised from (.+) to (.+) instead of (.+): capped by the program budget, which had (.+) left$`),
+		"ligne relevée de $1 à $2 au lieu de $3 : plafonnée par le budget du programme, où il restait $4"},
+	{regexp.MustCompile(`^not raised from (.+) to (.+): capped by the program budget, which had (.+) left$`),
+		"ligne non relevée de $1 à $2 : plafonnée par le budget du programme, où il restait $3"},
 	{regexp.MustCompile(`^line raised from (.+) to (.+)$`), "ligne relevée de $1 à $2"},
 	{regexp.MustCompile(`^order (.+) of (\d{4}-\d\d-\d\d): (.+) of (.+) products \(threshold (.+)\)$`),
 		"commande $1 du $2 : $3 de produits $4 (seuil $5)"},
@@ -27,6 +33,49 @@ var reasonFR = []struct {
 	{regexp.MustCompile(`^ended on (\d{4}-\d\d-\d\d)$`), "échue le $1"},
 	{regexp.MustCompile(`^reseller terminated at the wholesaler$`), "revendeur radié chez le grossiste"},
 	{regexp.MustCompile(`^line revoked$`), "ligne révoquée"},
+	// Why a waitlisted claim waits (spec §8.2).
+	{regexp.MustCompile(`^waitlisted$`), "en liste d'attente"},
+	{regexp.MustCompile(`^the program budget's only beneficiary place is taken$`),
+		"la seule place de bénéficiaire du budget du programme est prise"},
+	{regexp.MustCompile(`^the program budget's (\d+) beneficiary places are all taken$`),
+		"les $1 places de bénéficiaires du budget du programme sont toutes prises"},
+	{regexp.MustCompile(`^the program budget has (.+) left of (.+)$`), "il reste $1 sur les $2 du budget du programme"},
+	{regexp.MustCompile(`^not granted before the program opens on (\d{4}-\d\d-\d\d)$`),
+		"non accordée avant l'ouverture du programme le $1"},
+	{regexp.MustCompile(`^not granted in this run: (\S+)'s accounts of this run do not list the reseller$`),
+		"non accordée à ce passage : les comptes de $1 reçus à ce passage ne listent pas ce revendeur"},
+}
+
+// reasonPrefixFR are the phrasings that lead another one ("waitlisted:
+// <why>", "granted from the waitlist (…): <claim>"): their French leads
+// the French of what follows.
+var reasonPrefixFR = []struct {
+	re  *regexp.Regexp
+	out string
+}{
+	{regexp.MustCompile(`^waitlisted: (.+)$`), "en liste d'attente : "},
+	{regexp.MustCompile(`^granted from the waitlist \(rank (\d+), waiting since (\d{4}-\d\d-\d\d)\): (.+)$`),
+		"accordée depuis la liste d'attente (rang $1, en attente depuis le $2) : "},
+}
+
+// partFR is one "; "-separated part of a reason in French; false when no
+// phrasing matches it.
+func partFR(p string) (string, bool) {
+	for _, r := range reasonPrefixFR {
+		if m := r.re.FindStringSubmatchIndex(p); m != nil {
+			rest, ok := partFR(p[m[len(m)-2]:m[len(m)-1]])
+			if !ok {
+				return "", false
+			}
+			return string(r.re.ExpandString(nil, r.out, p, m)) + rest, true
+		}
+	}
+	for _, r := range reasonFR {
+		if r.re.MatchString(p) {
+			return r.re.ReplaceAllString(p, r.out), true
+		}
+	}
+	return "", false
 }
 
 var (
@@ -43,16 +92,11 @@ func LocalReason(lang, reason string) string {
 	if lang == "fr" {
 		parts := strings.Split(reason, "; ")
 		for i, p := range parts {
-			done := false
-			for _, r := range reasonFR {
-				if r.re.MatchString(p) {
-					parts[i], done = r.re.ReplaceAllString(p, r.out), true
-					break
-				}
-			}
-			if !done {
+			fr, ok := partFR(p)
+			if !ok {
 				return localDates(lang, reason)
 			}
+			parts[i] = fr
 		}
 		out = strings.Join(parts, " ; ")
 	}

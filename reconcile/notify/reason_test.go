@@ -1,6 +1,11 @@
 package notify
 
-import "testing"
+import (
+	"strings"
+	"testing"
+
+	"github.com/encours/encours/reconcile"
+)
 
 func TestLocalReason(t *testing.T) {
 	tests := []struct{ lang, in, want string }{
@@ -26,6 +31,64 @@ func TestLocalReason(t *testing.T) {
 	for _, tt := range tests {
 		if got := LocalReason(tt.lang, tt.in); got != tt.want {
 			t.Errorf("LocalReason(%s, %q)\n got %q\nwant %q", tt.lang, tt.in, got, tt.want)
+		}
+	}
+}
+
+// TestLocalReasonBudgets takes the budget phrasings from the engine itself
+// (a claim waitlisted for the money, one for the places, an increase held
+// back, a grant from the waitlist), so that a change of wording there
+// cannot leave French readers with English.
+func TestLocalReasonBudgets(t *testing.T) {
+	asOf := reconcile.MustDate("2009-05-04")
+	acc := func(id string, limit, out int64) reconcile.Account {
+		return reconcile.Account{ResellerID: id, Status: reconcile.Active,
+			InsuredLimit: reconcile.Euros(limit), Outstanding: reconcile.Euros(out)}
+	}
+	program := func(b reconcile.Budget) reconcile.Program {
+		return reconcile.Program{ID: "mezzanine", Kind: reconcile.CreditTopUp, Wholesalers: []string{"w"},
+			From: reconcile.MustDate("2009-03-02"), Until: reconcile.MustDate("2009-06-30"),
+			MaxAmount: reconcile.Euros(5000), RoundUpTo: reconcile.Euros(100), Budget: &b}
+	}
+	line := reconcile.Line{ID: 1, Wholesaler: "w", Program: "mezzanine", ResellerID: "A", Amount: reconcile.Euros(1000),
+		ValidFrom: asOf - 7, ValidUntil: reconcile.MustDate("2009-06-30"), State: reconcile.Valid}
+	var reasons []string
+	for _, b := range []reconcile.Budget{{MaxTotal: reconcile.Euros(1500)}, {MaxTotal: reconcile.Euros(1000)}, {MaxBeneficiaries: 1}, {MaxBeneficiaries: 2}} {
+		out := reconcile.Evaluate(reconcile.Input{AsOf: asOf, Programs: []reconcile.Program{program(b)},
+			Lines: []reconcile.Line{line},
+			Feeds: []reconcile.Feed{{Wholesaler: "w", Accounts: []reconcile.Account{acc("A", 1000, 3000), acc("B", 1000, 3000)}}}})
+		for _, l := range out.Lines {
+			reasons = append(reasons, l.Reason)
+		}
+		for _, w := range out.Waitlist {
+			reasons = append(reasons, w.Reason)
+		}
+		// The next week, with room: B is granted from the waitlist.
+		next := reconcile.Evaluate(reconcile.Input{AsOf: asOf + 7, Programs: []reconcile.Program{program(reconcile.Budget{MaxTotal: reconcile.Euros(9000)})},
+			Waitlist: out.Waitlist,
+			Feeds:    []reconcile.Feed{{Wholesaler: "w", Accounts: []reconcile.Account{acc("B", 1000, 3000)}}}})
+		for _, l := range next.Lines {
+			reasons = append(reasons, l.Reason)
+		}
+	}
+	seen := map[string]bool{}
+	for _, r := range reasons {
+		for _, w := range []string{"waitlist", "budget", "capped", "raised"} {
+			if strings.Contains(r, w) {
+				seen[w] = true
+			}
+		}
+		fr := LocalReason("fr", r)
+		for _, english := range []string{"waitlist", "budget has", "capped by", "raised", "granted", "exceeds"} {
+			if strings.Contains(fr, english) {
+				t.Errorf("LocalReason(fr, %q) = %q: still English", r, fr)
+				break
+			}
+		}
+	}
+	for _, w := range []string{"waitlist", "budget", "capped", "raised"} {
+		if !seen[w] {
+			t.Errorf("no reason of the scenario says %q: %q", w, reasons)
 		}
 	}
 }
