@@ -129,6 +129,10 @@ func testSnapshot(t *testing.T, b backend) {
 	if got := dumpText(t, c); got != want {
 		t.Errorf("the snapshot differs from the ledger:\n%s", firstLineDiff(got, want))
 	}
+	fresh, _ := sqliteBackend.open(t)
+	if got, want := schemaText(t, c), schemaText(t, fresh); got != want {
+		t.Errorf("the snapshot's schema differs from a new ledger's:\n%s", firstLineDiff(got, want))
+	}
 	for _, row := range []string{"lines: id=1 ", "outbox: message_id=m1 ", "files: sha256=aaa ", "archived_path=archive/actebis/2009-04-20/a.xlsx",
 		fmt.Sprintf("user_version %d\n", len(migrations))} {
 		if !strings.Contains(want, row) {
@@ -145,6 +149,28 @@ func testSnapshot(t *testing.T, b backend) {
 	if err := s.Snapshot(ctx, snap); err == nil {
 		t.Error("a snapshot over an existing ledger file was accepted")
 	}
+}
+
+// schemaText lists the tables and indexes of an SQLite ledger.
+func schemaText(t *testing.T, s *Store) string {
+	t.Helper()
+	rows, err := s.db.Query(`SELECT type, name, coalesce(sql, '') FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var b strings.Builder
+	for rows.Next() {
+		var typ, name, text string
+		if err := rows.Scan(&typ, &name, &text); err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(&b, "%s %s: %s\n", typ, name, text)
+	}
+	if !strings.Contains(b.String(), "index lines_one_valid") {
+		t.Fatalf("no index in the schema:\n%s", b.String())
+	}
+	return b.String()
 }
 
 // firstLineDiff shows the first line where two dumps differ.
