@@ -15,6 +15,7 @@ import (
 
 	"github.com/encours/encours/reconcile"
 	"github.com/encours/encours/reconcile/layout"
+	"github.com/encours/encours/reconcile/xlsx/tooltest"
 )
 
 // account is one row of a generated Actebis export: Code client, Raison
@@ -201,27 +202,10 @@ func findingsLifecycle(t *testing.T, b ledgerBackend, same *sameOnEveryBackend) 
 }
 
 // python3 returns a Python with openpyxl, or skips the test.
-func python3(t *testing.T) string {
-	t.Helper()
-	for _, p := range []string{"/usr/bin/python3", "python3"} {
-		if path, err := exec.LookPath(p); err == nil && exec.Command(path, "-c", "import openpyxl").Run() == nil {
-			return path
-		}
-	}
-	t.Skip("no python3 with openpyxl here (Debian: apt-get install python3-openpyxl): the openpyxl round trip is not tested")
-	return ""
-}
+func python3(t *testing.T) string { t.Helper(); return tooltest.Python(t) }
 
-func soffice(t *testing.T) string {
-	t.Helper()
-	for _, p := range []string{"soffice", "/usr/bin/soffice", "libreoffice"} {
-		if path, err := exec.LookPath(p); err == nil {
-			return path
-		}
-	}
-	t.Skip("no LibreOffice (soffice) here: the LibreOffice round trip is not tested")
-	return ""
-}
+// soffice returns LibreOffice's soffice, or skips the test.
+func soffice(t *testing.T) string { t.Helper(); return tooltest.Soffice(t) }
 
 // fillOpenpyxl answers in a workbook as a credit manager would with a
 // Python tool: load, find the columns by their header, fill, save.

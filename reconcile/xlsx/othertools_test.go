@@ -13,6 +13,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/encours/encours/reconcile/sheet"
+	"github.com/encours/encours/reconcile/xlsx/tooltest"
 )
 
 // sheetCells reads every worksheet of the workbook at p with the sheet
@@ -110,7 +111,7 @@ func soffice(t *testing.T, format, dir string, files ...string) {
 	t.Helper()
 	profile := "file://" + filepath.ToSlash(t.TempDir())
 	args := append([]string{"-env:UserInstallation=" + profile, "--headless", "--convert-to", format, "--outdir", dir}, files...)
-	out, err := exec.Command("soffice", args...).CombinedOutput()
+	out, err := exec.Command(tooltest.Soffice(t), args...).CombinedOutput()
 	if err != nil {
 		t.Fatalf("soffice: %v\n%s", err, out)
 	}
@@ -148,9 +149,7 @@ func otherToolFixtures(t *testing.T, dir string) []string {
 // (LibreOffice rewrites the whole package: its own shared strings, styles
 // and parts).
 func TestReadLibreOfficeWritten(t *testing.T) {
-	if _, err := exec.LookPath("soffice"); err != nil {
-		t.Skip("LibreOffice (soffice) is not installed: apt-get install libreoffice-calc to run this test")
-	}
+	tooltest.Soffice(t) // skips here, before the fixtures, when missing
 	dir := t.TempDir()
 	originals := otherToolFixtures(t, dir)
 	xlsxDir, odsDir, backDir := filepath.Join(dir, "xlsx"), filepath.Join(dir, "ods"), filepath.Join(dir, "back")
@@ -172,16 +171,7 @@ func TestReadLibreOfficeWritten(t *testing.T) {
 // TestReadOpenpyxlWritten: workbooks written by openpyxl (another
 // library, with its own package layout) read as the same cells.
 func TestReadOpenpyxlWritten(t *testing.T) {
-	python := ""
-	for _, p := range []string{"python3", "/usr/bin/python3"} {
-		if exec.Command(p, "-c", "import openpyxl").Run() == nil {
-			python = p
-			break
-		}
-	}
-	if python == "" {
-		t.Skip("openpyxl is not installed: apt-get install python3-openpyxl to run this test")
-	}
+	python := tooltest.Python(t)
 	dir := t.TempDir()
 	originals := otherToolFixtures(t, dir)
 	const script = `

@@ -11,6 +11,7 @@ import (
 
 	"github.com/encours/encours/reconcile/layout"
 	"github.com/encours/encours/reconcile/sheet"
+	"github.com/encours/encours/reconcile/xlsx/tooltest"
 )
 
 // sirenBook has one account per way of typing a SIREN.
@@ -82,10 +83,7 @@ func TestSIRENNumberOrText(t *testing.T) {
 	b := readFixture(t, sirenBook)
 	t.Run("excelize", func(t *testing.T) { checkSIRENs(t, b) })
 	t.Run("libreoffice", func(t *testing.T) {
-		soffice, err := exec.LookPath("soffice")
-		if err != nil {
-			t.Skip("soffice not installed")
-		}
+		soffice := tooltest.Soffice(t)
 		dir := t.TempDir()
 		in := filepath.Join(dir, "in", "sirens.xlsx")
 		if err := os.MkdirAll(filepath.Dir(in), 0o755); err != nil {
