@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -356,6 +357,36 @@ func budgetSeason(t *testing.T, b ledgerBackend, same *sameOnEveryBackend) {
 		}
 		if len(r.Warnings) != 0 {
 			t.Errorf("run %s warnings: %q", w.asOf, r.Warnings)
+		}
+	}
+
+	// explain tells a budgeted season: a capped increase with its reason,
+	// in English for Tech Data; an entry waiting now, with its current
+	// rank, in French for Actebis, where A4 has nothing but that entry.
+	code, out, stderr := explainJSON(t, cfg, "actebis", "A4")
+	if code != 0 {
+		t.Fatalf("explain A4: exit %d\n%s", code, stderr)
+	}
+	raw, _ := json.Marshal(out)
+	same.check(t, b, "explain --json of A4", raw)
+	if ev := out["events"].([]any); len(ev) != 1 || ev[0].(map[string]any)["type"] != "waitlist" ||
+		ev[0].(map[string]any)["rank"] != 1.0 || ev[0].(map[string]any)["since"] != "2009-04-13" ||
+		ev[0].(map[string]any)["amount_cents"] != 30000.0 || ev[0].(map[string]any)["program"] != "mezzanine" {
+		t.Errorf("explain A4: %v", ev)
+	}
+	for _, c := range []struct{ wholesaler, reseller, want string }{
+		{"techdata", "T1", "line raised from €3,000.00 to €3,500.00 instead of €4,000.00: capped by the program budget, which had €500.00 left"},
+		{"techdata", "T1", "waiting  Ligne OEM: on the waitlist since 20 Apr 2009, current rank 1, for €2,000.00 until 14 May 2009\n" +
+			"           order O-3 of 15 Apr 2009: €1,000.00 of OEM products"},
+		{"techdata", "T2", "granted from the waitlist (rank 1, waiting since 6 Apr 2009)"},
+		{"actebis", "A4", "attente  Programme Mezzanine : en liste d'attente depuis le 13/04/2009, rang actuel 1, pour 300,00 € jusqu'au 30/06/2009\n" +
+			"           encours de 10 250,00 € supérieur à la limite assurée de 10 000,00 €"},
+		{"actebis", "A3", "accordée depuis la liste d'attente (rang 2, en attente depuis le 06/04/2009)"},
+	} {
+		m, stdout, _ := newTestMain()
+		if code := m.Run(t.Context(), []string{"explain", "--config", cfg, "--wholesaler", c.wholesaler, "--reseller", c.reseller}); code != 0 ||
+			!strings.Contains(stdout.String(), c.want) {
+			t.Errorf("explain %s %s: exit %d, lacks %q:\n%s", c.wholesaler, c.reseller, code, c.want, stdout)
 		}
 	}
 	noSQLiteFile(t, b, filepath.Join(dir, "var"))

@@ -47,7 +47,7 @@ func (m *Main) cmdExplain(ctx context.Context, args []string) error {
 		return configError{fmt.Errorf("explain: no wholesaler %q in %s (configured: %s)", *wholesaler, *cfgPath,
 			strings.Join(cfg.WholesalerIDs(), ", "))}
 	}
-	never := fmt.Errorf("reseller %q was never seen at %s: the ledger holds no line, finding or answer for it; check the code as the wholesaler writes it",
+	never := fmt.Errorf("reseller %q was never seen at %s: the ledger holds no line, finding, answer or waitlist entry for it; check the code as the wholesaler writes it",
 		*resellerID, w.ID)
 	lc, err := m.ledgerConfig(cfg)
 	if err != nil {
@@ -65,10 +65,18 @@ func (m *Main) cmdExplain(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("%w (a ledger from before `encours explain` is upgraded by the next `encours run`)", err)
 	}
-	if h.Empty() {
+	var programs []string
+	for _, p := range cfg.Programs {
+		programs = append(programs, p.ID)
+	}
+	waiting, err := store.Waiting(ctx, w.ID, *resellerID, programs)
+	if err != nil {
+		return err
+	}
+	if h.Empty() && len(waiting) == 0 {
 		return never
 	}
-	events := explainEvents(cfg, w.ID, *resellerID, h)
+	events := explainEvents(cfg, w.ID, *resellerID, h, waiting)
 	if *asJSON {
 		enc := json.NewEncoder(m.Stdout)
 		enc.SetIndent("", "  ")
@@ -110,7 +118,10 @@ type findingEvent struct {
 	ExpectedCents reconcile.Cents           `json:"expected_cents"`
 	ActualCents   reconcile.Cents           `json:"actual_cents"`
 	Hours         int64                     `json:"hours"`
-	Ref           string                    `json:"ref"`
+	// Changed marks an open finding whose figures differ from those of
+	// its previous listing.
+	Changed bool   `json:"changed,omitempty"`
+	Ref     string `json:"ref"`
 }
 
 // responseEvent is an answer the wholesaler sent back about a finding.
@@ -125,9 +136,23 @@ type responseEvent struct {
 	Row      int                       `json:"row"`
 }
 
+// waitingEvent is an entry the reseller has on a program's waitlist now,
+// at the run that last wrote it: what it claims, since when it waits and
+// its rank now.
+type waitingEvent struct {
+	explainEvent
+	Program     string          `json:"program"`
+	AmountCents reconcile.Cents `json:"amount_cents"`
+	ValidUntil  reconcile.Date  `json:"valid_until"`
+	Since       reconcile.Date  `json:"since"`
+	Rank        int             `json:"rank"`
+	Reason      string          `json:"reason"`
+}
+
 // explainEvents puts a reseller's history in order: by as-of, then run,
-// then lines, answers (read first in a run) and findings.
-func explainEvents(cfg *config.Config, w, reseller string, h ledger.ResellerHistory) []any {
+// then lines, answers (read first in a run), findings and waitlist
+// entries.
+func explainEvents(cfg *config.Config, w, reseller string, h ledger.ResellerHistory, waiting []ledger.WaitingEvent) []any {
 	type keyed struct {
 		asOf  reconcile.Date
 		run   string
@@ -151,10 +176,16 @@ func explainEvents(cfg *config.Config, w, reseller string, h ledger.ResellerHist
 		pos[d.ID] = i
 	}
 	for _, f := range h.Findings {
+		figures := h.Figures[ledger.EpisodeOf(f)]
 		ev := func(run string, asOf reconcile.Date, state string) findingEvent {
-			return findingEvent{explainEvent: explainEvent{asOf, run, "finding"}, Kind: f.Kind, Program: f.Program,
+			e := findingEvent{explainEvent: explainEvent{asOf, run, "finding"}, Kind: f.Kind, Program: f.Program,
 				OrderID: f.OrderID, State: state, FirstSeen: f.FirstSeen, ExpectedCents: f.ExpectedCents,
 				ActualCents: f.ActualCents, Hours: f.Hours, Ref: f.Ref}
+			if g, ok := figuresAt(figures, pos, run); ok {
+				e.ExpectedCents, e.ActualCents, e.Hours = g.ExpectedCents, g.ActualCents, g.Hours
+				e.Changed = state == string(reconcile.FindingOpen) && g.Run.ID == run
+			}
+			return e
 		}
 		add(f.FirstSeen, f.FirstRun, 2, ev(f.FirstRun, f.FirstSeen, string(reconcile.FindingNew)))
 		first, ok := pos[f.FirstRun]
@@ -171,6 +202,10 @@ func explainEvents(cfg *config.Config, w, reseller string, h ledger.ResellerHist
 			add(f.ResolvedOn, f.ResolvedRun, 2, ev(f.ResolvedRun, f.ResolvedOn, "resolved"))
 		}
 	}
+	for _, e := range waiting {
+		add(e.Run.AsOf, e.Run.ID, 3, waitingEvent{explainEvent{e.Run.AsOf, e.Run.ID, "waitlist"}, e.Program, e.AmountCents,
+			e.ValidUntil, e.Since, e.Rank, e.Claim})
+	}
 	for _, r := range h.Responses {
 		add(r.Run.AsOf, r.Run.ID, 1, responseEvent{explainEvent{r.Run.AsOf, r.Run.ID, "response"}, r.Kind, r.Program,
 			r.OrderID, r.Response, r.Comment, r.File, r.Row})
@@ -184,6 +219,26 @@ func explainEvents(cfg *config.Config, w, reseller string, h ledger.ResellerHist
 		out[i] = k.ev
 	}
 	return out
+}
+
+// figuresAt returns the figures an episode was listed with in the
+// delivery run (for the run that resolved it: the figures it was last
+// listed with): those it opened with, or of the latest change in that run
+// or an earlier delivery. figures are oldest first; ok is false when the
+// ledger kept none for the episode.
+func figuresAt(figures []ledger.FiguresEvent, pos map[string]int, run string) (g ledger.FiguresEvent, ok bool) {
+	if len(figures) == 0 {
+		return g, false
+	}
+	g = figures[0]
+	at, known := pos[run]
+	for _, f := range figures[1:] {
+		if p, listed := pos[f.Run.ID]; f.Run.ID != run && !(known && listed && p <= at) {
+			break
+		}
+		g = f
+	}
+	return g, true
 }
 
 // runSeq is n of a run id "<as_of>-<n>", the order of runs of one as-of.
@@ -230,6 +285,8 @@ func printTimeline(out io.Writer, cfg *config.Config, w config.Wholesaler, resel
 			head = x.explainEvent
 		case responseEvent:
 			head = x.explainEvent
+		case waitingEvent:
+			head = x.explainEvent
 		}
 		if head.Run != run {
 			run = head.Run
@@ -250,6 +307,9 @@ func printTimeline(out io.Writer, cfg *config.Config, w config.Wholesaler, resel
 				"resolved": {"résolu", "resolved"}}[x.State]
 			fmt.Fprintf(out, "  %s  %s%s%s%s", pick("écart  ", "finding"), notify.KindWord(lang, x.Kind), orderText(fr, x.OrderID),
 				colon, pick(state[0], state[1]))
+			if x.Changed {
+				fmt.Fprint(out, pick(", chiffres modifiés", ", figures changed"))
+			}
 			switch {
 			case x.State == "resolved":
 			case x.Kind == reconcile.OverApplied || x.Kind == reconcile.UnderApplied:
@@ -268,6 +328,13 @@ func printTimeline(out io.Writer, cfg *config.Config, w config.Wholesaler, resel
 				fmt.Fprintf(out, pick(" — « %s »", " — “%s”"), x.Comment)
 			}
 			fmt.Fprintf(out, pick(" (%s, ligne %d)\n", " (%s, row %d)\n"), x.File, x.Row)
+		case waitingEvent:
+			fmt.Fprintf(out, pick("  attente  %s : en liste d'attente depuis le %s, rang actuel %d, pour %s jusqu'au %s\n",
+				"  waiting  %s: on the waitlist since %s, current rank %d, for %s until %s\n"),
+				program(x.Program), x.Since.Format(lang), x.Rank, x.AmountCents.Format(lang), x.ValidUntil.Format(lang))
+			if x.Reason != "" {
+				fmt.Fprintf(out, "           %s\n", notify.LocalReason(lang, x.Reason))
+			}
 		}
 	}
 }

@@ -662,7 +662,11 @@ func explainSeason(t *testing.T, b ledgerBackend, same *sameOnEveryBackend) {
 				}
 			}
 		case "finding":
-			s += " " + ev["kind"].(string) + " " + ev["state"].(string) + " " + ev["first_seen"].(string)
+			s += " " + ev["kind"].(string) + " " + ev["state"].(string) + " " + ev["first_seen"].(string) +
+				" expected " + jsonInt(ev["expected_cents"]) + " applied " + jsonInt(ev["actual_cents"])
+			if ev["changed"] == true {
+				s += " changed"
+			}
 		case "response":
 			s += " " + ev["kind"].(string) + " " + ev["response"].(string) + " " + ev["comment"].(string) + " " + ev["file"].(string)
 		}
@@ -671,15 +675,17 @@ func explainSeason(t *testing.T, b ledgerBackend, same *sameOnEveryBackend) {
 		}
 		got = append(got, s)
 	}
+	// Each run's own figures: C1's under-application is listed with what
+	// encours expected and saw applied in that run, not with the latest.
 	want := []string{
 		"2009-04-20 line granted w1.xlsx#Encours!3 340000 2009-06-30",
-		"2009-04-20 finding under_applied new 2009-04-20",
+		"2009-04-20 finding under_applied new 2009-04-20 expected 340000 applied 0",
 		"2009-04-21 response under_applied in_progress mise à jour lundi answers.xlsx",
 		"2009-04-27 line increased w2.xlsx#Encours!3 450000 2009-06-30",
-		"2009-04-27 finding under_applied open 2009-04-20",
+		"2009-04-27 finding under_applied open 2009-04-20 expected 450000 applied 340000 changed",
 		"2009-05-04 line revoked w3.xlsx#Encours!4 450000 2009-06-30",
-		"2009-05-04 finding under_applied resolved 2009-04-20",
-		"2009-05-04 finding over_applied new 2009-05-04",
+		"2009-05-04 finding under_applied resolved 2009-04-20 expected 450000 applied 340000",
+		"2009-05-04 finding over_applied new 2009-05-04 expected 0 applied 450000",
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("events:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
@@ -691,7 +697,8 @@ func explainSeason(t *testing.T, b ledgerBackend, same *sameOnEveryBackend) {
 		t.Fatalf("explain text: exit %d", code)
 	}
 	for _, w := range []string{"20/04/2009 · exécution 2009-04-20-1", "accordée, 3 400,00 €", "relevée, 4 500,00 €", "révoquée",
-		"d'après w1.xlsx, feuille Encours, ligne 3", "en cours — « mise à jour lundi »", "résolu, signalé le 20/04/2009 (2\u00a0semaines)"} {
+		"d'après w1.xlsx, feuille Encours, ligne 3", "en cours — « mise à jour lundi »",
+		"nouveau (attendu 3 400,00 €, appliqué 0,00 €)", "toujours ouvert, chiffres modifiés (attendu 4 500,00 €, appliqué 3 400,00 €)", "résolu, signalé le 20/04/2009 (2\u00a0semaines)"} {
 		if !strings.Contains(stdout.String(), w) {
 			t.Errorf("explain text lacks %q:\n%s", w, stdout)
 		}

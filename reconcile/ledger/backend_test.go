@@ -94,6 +94,8 @@ func TestLedger(t *testing.T) {
 		{"MigrateFromVersion1", testMigrateFromVersion1},
 		{"MigrateFindingsFromVersion1", testMigrateFindingsFromVersion1},
 		{"FindingsLifecycle", testFindingsLifecycle},
+		{"FindingFiguresRunByRun", testFindingFiguresRunByRun},
+		{"MigrateFindingFiguresFromVersion3", testMigrateFindingFiguresFromVersion3},
 		{"Snapshot", testSnapshot},
 		{"OpenReadOnly", testOpenReadOnly},
 		{"OpenReadOnlyRefusesNewerSchema", testOpenReadOnlyRefusesNewerSchema},

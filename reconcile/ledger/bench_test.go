@@ -174,3 +174,63 @@ func BenchmarkSnapshot(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkCommitFindings commits the findings of a million-line run
+// (about 170,000: one account in six): "new" opens them all in a fresh
+// ledger, "changed" then changes the figures of one in ten (the runs
+// after it, which write a figures row for each change and nothing for the
+// findings listed unchanged).
+func BenchmarkCommitFindings(b *testing.B) {
+	const n = 170_000
+	ctx := context.Background()
+	kinds := []reconcile.DiscrepancyKind{reconcile.UnderApplied, reconcile.OverApplied, reconcile.MissingAccount, reconcile.FinancingLate}
+	fs := make([]reconcile.Finding, n)
+	for i := range fs {
+		fs[i] = finding("big", kinds[i%len(kinds)], fmt.Sprintf("R%07d", i), "", "2009-05-04", "2009-05-04-1")
+		fs[i].ActualCents = reconcile.Cents(100 * (i % 50))
+	}
+	b.Run("new", func(b *testing.B) {
+		n := 0
+		for b.Loop() {
+			b.StopTimer()
+			n++
+			s, err := Open(ctx, filepath.Join(b.TempDir(), fmt.Sprintf("ledger%d.db", n)))
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.StartTimer()
+			if err := s.Commit(ctx, Commit{Run: run("2009-05-04-1", "2009-05-04"), Feeds: []string{"big"},
+				Findings: reconcile.FindingChanges{New: fs}}); err != nil {
+				b.Fatal(err)
+			}
+			b.StopTimer()
+			s.Close()
+			b.StartTimer()
+		}
+	})
+	b.Run("changed", func(b *testing.B) {
+		s, err := Open(ctx, filepath.Join(b.TempDir(), "ledger.db"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer s.Close()
+		if err := s.Commit(ctx, Commit{Run: run("2009-05-04-1", "2009-05-04"), Feeds: []string{"big"},
+			Findings: reconcile.FindingChanges{New: fs}}); err != nil {
+			b.Fatal(err)
+		}
+		runs := 0
+		for b.Loop() {
+			runs++
+			var changed []reconcile.Finding
+			for i := 0; i < n; i += 10 {
+				f := fs[i]
+				f.ActualCents += reconcile.Cents(runs)
+				changed = append(changed, f)
+			}
+			if err := s.Commit(ctx, Commit{Run: run(fmt.Sprintf("2009-05-11-%d", runs), "2009-05-11"), Feeds: []string{"big"},
+				Findings: reconcile.FindingChanges{Changed: changed}}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

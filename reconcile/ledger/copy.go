@@ -12,7 +12,7 @@ import (
 // the order Copy writes them in. A migration that adds a table adds it
 // here (TestLedger/*/CopyLedger fails until it does).
 var tables = []string{"runs", "lines", "line_events", "files", "seen_orders", "feeds", "outbox", "schedule", "waitlist", "resellers", "program_runs",
-	"findings", "responses", "deliveries", "stale_notices"}
+	"findings", "finding_figures", "responses", "deliveries", "stale_notices"}
 
 // TableCount is how many rows a table holds.
 type TableCount struct {

@@ -11,8 +11,9 @@ import (
 
 // writeFindings records a run's findings, answers and stale-feed notices
 // inside its transaction: new episodes are inserted, resolved ones closed,
-// changed figures rewritten; open findings the run only listed again are
-// not touched.
+// changed figures rewritten; the figures of new and changed episodes are
+// also kept as of this run in finding_figures, for `encours explain`. Open
+// findings the run only listed again are not touched.
 func (s *Store) writeFindings(ctx context.Context, tx *sql.Tx, runID, asOf string, c Commit) error {
 	ins := newInserter(ctx, tx, s.d, `INSERT INTO findings (wholesaler, kind, reseller_id, program, order_id, first_run,
 		first_seen, ref, expected_cents, actual_cents, hours)`, "", 11)
@@ -25,6 +26,26 @@ func (s *Store) writeFindings(ctx context.Context, tx *sql.Tx, runID, asOf strin
 	}
 	if err := ins.flush(); err != nil {
 		return fmt.Errorf("record new findings: %w", err)
+	}
+	figs := newInserter(ctx, tx, s.d, `INSERT INTO finding_figures (wholesaler, reseller_id, kind, program, order_id, first_run,
+		run_id, expected_cents, actual_cents, hours)`, "", 10)
+	defer figs.close()
+	for _, set := range []struct {
+		fs       []reconcile.Finding
+		firstRun func(reconcile.Finding) string
+	}{
+		{c.Findings.New, func(reconcile.Finding) string { return runID }},
+		{c.Findings.Changed, func(f reconcile.Finding) string { return f.FirstRun }},
+	} {
+		for _, f := range set.fs {
+			if err := figs.add(f.Wholesaler, f.ResellerID, string(f.Kind), f.Program, f.OrderID, set.firstRun(f),
+				runID, int64(f.ExpectedCents), int64(f.ActualCents), f.Hours); err != nil {
+				return fmt.Errorf("record the figures of findings: %w", err)
+			}
+		}
+	}
+	if err := figs.flush(); err != nil {
+		return fmt.Errorf("record the figures of findings: %w", err)
 	}
 
 	const where = ` WHERE wholesaler = ? AND kind = ? AND reseller_id = ? AND program = ? AND order_id = ? AND first_run = ?`

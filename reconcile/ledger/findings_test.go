@@ -18,34 +18,42 @@ func finding(w string, k reconcile.DiscrepancyKind, r, order, firstSeen, firstRu
 	return f
 }
 
+// oldLedger writes a ledger of schema version v whose rows are those the
+// encours of that version wrote (by SQL: today's Commit writes columns
+// later migrations add), closes it and returns where it is.
+func oldLedger(t *testing.T, b backend, v int, rows []string) string {
+	t.Helper()
+	ctx := context.Background()
+	saved := migrations
+	migrations = saved[:v]
+	defer func() { migrations = saved }()
+	old, at := b.open(t)
+	defer old.Close()
+	for _, q := range rows {
+		if _, err := old.db.ExecContext(ctx, q); err != nil {
+			t.Fatalf("version-%d ledger: %v", v, err)
+		}
+	}
+	if got, err := old.SchemaVersion(ctx); err != nil || got != v {
+		t.Fatalf("version-%d ledger: version %d, %v", v, got, err)
+	}
+	return at
+}
+
 // testMigrateFindingsFromVersion1 writes a ledger as the encours before
 // findings did (schema version 1), then opens it with this one: the data
 // survives, the old history has empty sources, and findings work.
 func testMigrateFindingsFromVersion1(t *testing.T, b backend) {
 	ctx := context.Background()
-	saved := migrations
-	migrations = saved[:1]
-	old, path := b.open(t)
 	// The rows version 1's Commit wrote for a run with one granted line
-	// and one processed file (this Commit writes the new columns).
-	var err error
-	for _, q := range []string{
+	// and one processed file.
+	path := oldLedger(t, b, 1, []string{
 		`INSERT INTO runs VALUES ('2009-04-20-1', '2009-04-20', '2009-04-20T07:00:00.000000000Z', '2009-04-20T07:01:00.000000000Z', NULL, 'ok', '{}')`,
 		`INSERT INTO lines VALUES (1, 'actebis', 'mezzanine', 'C1', 340000, '2009-04-20', '2009-06-30', 'valid', 'because', '2009-04-20-1', '2009-04-20-1')`,
 		`INSERT INTO line_events VALUES (1, 1, '2009-04-20-1', 'granted', 340000, '2009-06-30', 'because', '2009-04-20T07:01:00.000000000Z')`,
 		`INSERT INTO files VALUES ('abc', 'actebis', 'a.xlsx', '2009-04-20-1', 'processed', '')`,
 		`INSERT INTO feeds VALUES ('actebis', '2009-04-20')`,
-	} {
-		if _, err = old.db.ExecContext(ctx, q); err != nil {
-			break
-		}
-	}
-	v, _ := old.SchemaVersion(ctx)
-	old.Close()
-	migrations = saved
-	if err != nil || v != 1 {
-		t.Fatalf("version-1 ledger: version %d, %v", v, err)
-	}
+	})
 
 	s, err := b.reopen(ctx, path)
 	if err != nil {
@@ -211,5 +219,98 @@ func BenchmarkResellerHistory(b *testing.B) {
 		if err != nil || len(h.Lines) != 1 || len(h.Findings) != 1 || len(h.Responses) != 1 {
 			b.Fatalf("%+v, %v", h, err)
 		}
+	}
+}
+
+// testFindingFiguresRunByRun: a finding opened with one set of figures,
+// listed unchanged, changed, then resolved keeps a figures row for the
+// run that opened it and the one that changed them, and none for the run
+// that only listed it again; ResellerHistory returns them per episode.
+func testFindingFiguresRunByRun(t *testing.T, b backend) {
+	ctx := context.Background()
+	s, _ := b.open(t)
+	f := finding("actebis", reconcile.UnderApplied, "C1", "", "2009-04-20", "2009-04-20-1")
+	f.ExpectedCents, f.ActualCents = 500000, 0
+	other := finding("actebis", reconcile.FinancingLate, "C2", "O-1", "2009-04-20", "2009-04-20-1")
+	other.Hours = 50
+	changed := f
+	changed.ActualCents = 300000
+	resolved := changed
+	resolved.ResolvedRun, resolved.ResolvedOn = "2009-05-11-1", d("2009-05-11")
+	for _, c := range []Commit{
+		{Run: run("2009-04-20-1", "2009-04-20"), Findings: reconcile.FindingChanges{New: []reconcile.Finding{f, other}}},
+		{Run: run("2009-04-27-1", "2009-04-27")},
+		{Run: run("2009-05-04-1", "2009-05-04"), Findings: reconcile.FindingChanges{Changed: []reconcile.Finding{changed}}},
+		{Run: run("2009-05-11-1", "2009-05-11"), Findings: reconcile.FindingChanges{Resolved: []reconcile.Finding{resolved}}},
+	} {
+		c.Feeds = []string{"actebis"}
+		if err := s.Commit(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var n int
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM finding_figures`).Scan(&n); err != nil || n != 3 {
+		t.Errorf("finding_figures holds %d rows (%v), want 3: two openings and one change", n, err)
+	}
+	h, err := s.ResellerHistory(ctx, "actebis", "C1")
+	if err != nil || len(h.Findings) != 1 || h.Findings[0].ActualCents != 300000 || h.Findings[0].Open() {
+		t.Fatalf("history of C1: %+v, %v", h.Findings, err)
+	}
+	want := []FiguresEvent{
+		{Run: RunRef{"2009-04-20-1", d("2009-04-20")}, ExpectedCents: 500000},
+		{Run: RunRef{"2009-05-04-1", d("2009-05-04")}, ExpectedCents: 500000, ActualCents: 300000},
+	}
+	if got := h.Figures[EpisodeOf(h.Findings[0])]; !reflect.DeepEqual(got, want) || len(h.Figures) != 1 {
+		t.Errorf("figures of C1: %+v\nwant %+v", h.Figures, want)
+	}
+	h, _ = s.ResellerHistory(ctx, "actebis", "C2")
+	if got := h.Figures[EpisodeOf(other)]; len(got) != 1 || got[0].Hours != 50 || got[0].Run.ID != "2009-04-20-1" {
+		t.Errorf("figures of C2: %+v", h.Figures)
+	}
+}
+
+// testMigrateFindingFiguresFromVersion3 writes a ledger as the encours of
+// schema version 3 did (before findings), then opens it with this one: the
+// old run and line survive, and a finding's figures are kept run by run.
+func testMigrateFindingFiguresFromVersion3(t *testing.T, b backend) {
+	ctx := context.Background()
+	path := oldLedger(t, b, 3, []string{
+		`INSERT INTO runs (id, as_of, started_at, finished_at, status, report, as_of_instant) VALUES
+			('2009-04-13-1', '2009-04-13', '2009-04-13T05:00:00.000000000Z', '2009-04-13T05:01:00.000000000Z', 'ok', '{}', '2009-04-13T05:00:00.000000000Z')`,
+		`INSERT INTO lines (id, wholesaler, program, reseller_id, amount_cents, valid_from, valid_until, state, reason, created_run, updated_run) VALUES
+			(1, 'actebis', 'mezzanine', 'C1', 340000, '2009-04-13', '2009-06-30', 'valid', 'r', '2009-04-13-1', '2009-04-13-1')`,
+		`INSERT INTO line_events (id, line_id, run_id, status, amount_cents, valid_until, reason, at) VALUES
+			(1, 1, '2009-04-13-1', 'granted', 340000, '2009-06-30', 'r', '2009-04-13T05:01:00.000000000Z')`,
+		`INSERT INTO feeds (wholesaler, last_as_of) VALUES ('actebis', '2009-04-13')`,
+	})
+
+	s, err := b.reopen(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if v, _ := s.SchemaVersion(ctx); v != len(migrations) {
+		t.Fatalf("version after migration = %d", v)
+	}
+	f := finding("actebis", reconcile.UnderApplied, "C1", "", "2009-04-20", "2009-04-20-1")
+	f.ExpectedCents = 340000
+	changed := f
+	changed.ActualCents = 100000
+	for _, c := range []Commit{
+		{Run: run("2009-04-20-1", "2009-04-20"), Findings: reconcile.FindingChanges{New: []reconcile.Finding{f}}},
+		{Run: run("2009-04-27-1", "2009-04-27"), Findings: reconcile.FindingChanges{Changed: []reconcile.Finding{changed}}},
+	} {
+		c.Feeds = []string{"actebis"}
+		if err := s.Commit(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h, err := s.ResellerHistory(ctx, "actebis", "C1")
+	if err != nil || len(h.Lines) != 1 || h.Lines[0].Run.ID != "2009-04-13-1" || len(h.Findings) != 1 {
+		t.Fatalf("history after the migration: %+v, %v", h, err)
+	}
+	if got := h.Figures[EpisodeOf(h.Findings[0])]; len(got) != 2 || got[0].ActualCents != 0 || got[1].ActualCents != 100000 ||
+		got[1].Run.ID != "2009-04-27-1" {
+		t.Errorf("figures on a migrated ledger: %+v", got)
 	}
 }

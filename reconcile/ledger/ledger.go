@@ -290,7 +290,10 @@ CREATE TABLE program_runs (
 	`ALTER TABLE runs ADD COLUMN as_of_instant TEXT;`,
 	// 4: findings that live on and the wholesalers' answers (spec §10):
 	// one row per episode of a finding (open while resolved_run is NULL,
-	// with its latest answer), every answer received, the runs each
+	// with its latest figures and answer), the figures each episode was
+	// listed with from the run that opened it or changed them (a row per
+	// change, none for a run that listed it unchanged), every answer
+	// received, the runs each
 	// wholesaler delivered in, when a stale feed was last mailed about,
 	// and the export row each line decision came from. Portable SQL: it
 	// runs unchanged on PostgreSQL.
@@ -321,6 +324,22 @@ CREATE TABLE findings (
 CREATE UNIQUE INDEX findings_open ON findings(wholesaler, kind, reseller_id, program, order_id) WHERE resolved_run IS NULL;
 CREATE INDEX findings_reseller ON findings(wholesaler, reseller_id);
 CREATE INDEX findings_ref ON findings(wholesaler, ref);
+
+-- The key of the reseller first: explain reads a reseller's rows through
+-- the primary key.
+CREATE TABLE finding_figures (
+	wholesaler     TEXT NOT NULL,
+	reseller_id    TEXT NOT NULL,
+	kind           TEXT NOT NULL,
+	program        TEXT NOT NULL,
+	order_id       TEXT NOT NULL,
+	first_run      TEXT NOT NULL,
+	run_id         TEXT NOT NULL REFERENCES runs(id),
+	expected_cents BIGINT NOT NULL,
+	actual_cents   BIGINT NOT NULL,
+	hours          BIGINT NOT NULL,
+	PRIMARY KEY (wholesaler, reseller_id, kind, program, order_id, first_run, run_id)
+) WITHOUT ROWID;
 
 CREATE TABLE responses (
 	run_id      TEXT NOT NULL REFERENCES runs(id),

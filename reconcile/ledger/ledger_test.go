@@ -43,7 +43,7 @@ func dump(t *testing.T, s *Store) map[string]int {
 	out := map[string]int{}
 	for _, tb := range []string{"runs", "lines", "line_events", "files", "seen_orders", "feeds", "outbox", "schedule",
 		"waitlist", "resellers", "program_runs",
-		"findings", "responses", "deliveries", "stale_notices"} {
+		"findings", "finding_figures", "responses", "deliveries", "stale_notices"} {
 		var n int
 		if err := s.db.QueryRow("SELECT count(*) FROM " + tb).Scan(&n); err != nil {
 			t.Fatal(err)
