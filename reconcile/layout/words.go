@@ -50,20 +50,20 @@ var fieldWords = map[string][]string{
 		"current balance", "ar balance", "debt", "outstanding amount", "open ar", "ar open", "ar outstanding", "total ar",
 		"accounts receivable", "open receivables", "open amount", "receivable balance", "montant ouvert", "solde ouvert",
 	},
-	"siren": {"siren", "n° siren"},
+	"siren": {"siren", "n° siren", "code siren", "siren number"},
 	"applied_line": {
 		"ligne microsoft", "ligne éditeur", "ligne appliquée", "ligne constructeur", "ligne complémentaire", "complément",
 		"ligne mezzanine", "ligne supplémentaire", "applied line", "vendor line", "vendor credit line", "additional line",
 		"top-up line", "top up", "extra line", "supplementary line", "credit applied", "crédit appliqué",
 		"vendor credit", "vendor credit applied", "crédit éditeur", "ligne ms", "ms line", "microsoft line", "microsoft credit",
-		"crédit microsoft",
+		"crédit microsoft", "crédit ms", "extra credit",
 	},
 	// orders
 	"order_id": {
 		"n° commande", "numéro de commande", "commande", "référence commande", "n° cde", "cde", "bon de commande",
 		"n° bc", "order", "order id", "order number", "order no", "order ref", "po number", "sales order", "so number",
 		"n° pièce", "n° document", "n° facture", "numéro de facture", "n° bl", "document no", "document number",
-		"invoice no", "invoice number", "invoice id", "sales document", "billing document", "transaction number",
+		"invoice no", "invoice number", "invoice id", "référence pièce", "référence document", "sales document", "billing document", "transaction number",
 	},
 	"order_date": {
 		"date", "date commande", "date de commande", "date cde", "order date", "date of order", "posting date",
@@ -78,7 +78,8 @@ var fieldWords = map[string][]string{
 		"famille", "famille produit", "famille article", "catégorie", "catégorie produit", "gamme", "type produit",
 		"category", "product category", "product family", "product line", "family", "item category", "classe",
 		"classe produit", "product class", "class", "product group", "groupe produit", "item group",
-		"material group", "groupe de marchandises", "groupe article",
+		"material group", "groupe de marchandises", "groupe article", "ligne de produit", "product type", "type de produit",
+		"type article",
 	},
 	"amount": {
 		"montant", "montant commande", "montant ligne", "total ligne", "valeur", "prix total", "amount",
@@ -96,6 +97,7 @@ var fieldWords = map[string][]string{
 	"financing_paid_at": {
 		"paiement financement", "date paiement financement", "financement payé", "financement versé",
 		"financing paid", "financing payment", "financing payment date", "financing paid date", "funded", "funding date",
+		"versement financement", "date versement financement",
 	},
 }
 

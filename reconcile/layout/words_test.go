@@ -33,6 +33,8 @@ var realHeaders = map[string][][]col{
 			{"A/R balance", "outstanding"}, {"Vendor credit applied", "applied_line"}, {"Sales rep", ""}},
 		{{"Numéro de compte", "reseller_id"}, {"Dénomination", "reseller_name"}, {"Situation", "status"},
 			{"Plafond d'encours", "insured_limit"}, {"Encours TTC", "outstanding"}, {"Ligne éditeur", "applied_line"}},
+		{{"Code client", "reseller_id"}, {"Nom", "reseller_name"}, {"Code SIREN", "siren"}, {"État", "status"},
+			{"Limite de crédit", "insured_limit"}, {"Solde comptable", "outstanding"}, {"Crédit MS", "applied_line"}},
 	},
 	"orders": {
 		{{"N° pièce", "order_id"}, {"Date", "order_date"}, {"Code client", "reseller_id"}, {"Référence article", ""},
@@ -58,6 +60,10 @@ var realHeaders = map[string][][]col{
 		{{"Order No.", "order_id"}, {"Order Date", "order_date"}, {"Account", "reseller_id"}, {"Product", "product"},
 			{"Category", "category"}, {"Order amount", "amount"}, {"Financing accepted", "financing_accepted_at"},
 			{"Financing paid", "financing_paid_at"}},
+		{{"Référence pièce", "order_id"}, {"Date de pièce", "order_date"}, {"Compte client", "reseller_id"},
+			{"Référence article", ""}, {"Désignation article", "product"}, {"Ligne de produit", "category"},
+			{"Montant ligne HT", "amount"}, {"Moyen de paiement", "payment"}, {"Accord financement", "financing_accepted_at"},
+			{"Date versement financement", "financing_paid_at"}},
 	},
 }
 
