@@ -55,8 +55,9 @@ const usage = `usage: encours <command> [flags]
 commands:
   run     --config FILE [--as-of YYYY-MM-DD] [--out DIR] [--dry-run]   one run now
   daemon  --config FILE [--log-format text|json] [--replica NAME]      runs on the schedule until SIGINT/SIGTERM
-  check   --config FILE [--export FILE.xlsx --wholesaler ID [--as-of D]]   validates config and rules, prints the programs and next run times;
-                                                                       with --export, reads that file as a run would (touching nothing)
+  check   --config FILE [--as-of D] [--export FILE.xlsx --wholesaler ID]   validates config and rules, prints the programs, budget warnings
+                                                                       (on D, default the last run's as-of) and next run times;
+                                                                       with --export, reads that file as a run of D (default today) would
   simulate --config FILE --rules CANDIDATE.yaml [--replay last|all] --out DIR [--lang fr|en]   what the committed runs would have given with other rules
   explain --config FILE --wholesaler ID --reseller ID [--json]          one reseller's history: lines, findings, answers
   layout  suggest FILE.xlsx [--id ID]                                 prints a wholesalers: entry whose layout reads that export

@@ -494,3 +494,73 @@ func checkBudgets(t *testing.T, b ledgerBackend) {
 		t.Errorf("waitlist %q", got)
 	}
 }
+
+// TestCheckBudgetsAsOf: check compares the budgets with the lines valid on
+// the last run's as-of, not on the wall clock's date, so that a season in
+// the past still warns; --as-of, with or without --export, sets the date
+// (a line counts from its valid_from to its valid_until), and a value that
+// is no date is refused with the reason.
+func TestCheckBudgetsAsOf(t *testing.T) {
+	for _, b := range ledgerBackends {
+		t.Run(b.name, func(t *testing.T) { checkBudgetsAsOf(t, b) })
+	}
+}
+
+func checkBudgetsAsOf(t *testing.T, b ledgerBackend) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "config.yaml")
+	os.WriteFile(cfg, []byte(seasonConfig), 0o644)
+	rules := filepath.Join(dir, "rules.yaml")
+	os.WriteFile(rules, []byte(seasonRules), 0o644)
+	b.use(t, cfg)
+	check := func(args ...string) (int, string, string) {
+		t.Helper()
+		m, stdout, stderr := newTestMain()
+		// Years after the season: every line granted in it has ended.
+		m.Now = func() time.Time { return time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC) }
+		code := m.Run(t.Context(), append([]string{"check", "--config", cfg}, args...))
+		return code, stdout.String(), stderr.String()
+	}
+	if _, out, _ := check(); strings.Contains(out, "budgets compared") {
+		t.Errorf("check compares budgets without a ledger:\n%s", out)
+	}
+
+	writeBudgetExport(t, filepath.Join(dir, "inbox", "techdata", "td.xlsx"), []acct{
+		{"T1", "Berry Informatique", s1, "Active", 3000}, {"T2", "Data Conseil", s2, "Active", 4000},
+		{"T3", "Azur Micro", s5, "Active", 2000}, {"T4", "Lyon Réseaux", s3, "Active", 1000}}, []ord{})
+	if code, stderr := cliRun(t, "run", "--config", cfg, "--as-of", "2009-04-06", "--out", filepath.Join(dir, "out", "1")); code != 0 {
+		t.Fatalf("run: exit %d\n%s", code, stderr)
+	}
+	os.WriteFile(rules, []byte(strings.Replace(seasonRules, "{max_total: 10000, max_beneficiaries: 4}", "{max_total: 8000.50, max_beneficiaries: 3}", 1)), 0o644)
+	warning := "warning: budget: mezzanine: the program's valid lines use 10 000,00 €, over max_total 8 000,50 € by 1 999,50 € " +
+		"and number 4, over max_beneficiaries 3 by 1; nothing is revoked, and nothing new is granted until lines end and free room\n"
+
+	for _, tt := range []struct {
+		args []string
+		on   string // the line saying which date the budgets were compared on
+		warn bool
+	}{
+		{nil, "budgets compared with the lines valid on 2009-04-06 (the as-of of the last run, 2009-04-06-1; --as-of sets another date)\n", true},
+		{[]string{"--as-of", "2009-05-15"}, "budgets compared with the lines valid on 2009-05-15 (--as-of)\n", true},
+		{[]string{"--as-of", "2009-06-30"}, "valid on 2009-06-30 (--as-of)\n", true},
+		{[]string{"--as-of", "2009-07-01"}, "valid on 2009-07-01 (--as-of)\n", false}, // the lines have ended
+		{[]string{"--as-of", "2009-04-05"}, "valid on 2009-04-05 (--as-of)\n", false}, // before they began
+	} {
+		code, out, stderr := check(tt.args...)
+		if code != 0 {
+			t.Fatalf("check %q: exit %d\n%s", tt.args, code, stderr)
+		}
+		if !strings.Contains(out, tt.on) {
+			t.Errorf("check %q does not say %q:\n%s", tt.args, tt.on, out)
+		}
+		if got := strings.Contains(out, warning); got != tt.warn {
+			t.Errorf("check %q: warns %v, want %v:\n%s", tt.args, got, tt.warn, out)
+		}
+	}
+	for _, bad := range []string{"2009-13-01", "yesterday", "06/04/2009"} {
+		code, out, stderr := check("--as-of", bad)
+		if code != exitUsage || out != "" || !strings.Contains(stderr, `check: --as-of: "`+bad+`" is not a date in the form YYYY-MM-DD: give the date to check on, like 2009-05-04`) {
+			t.Errorf("check --as-of %s: exit %d, stdout %q, stderr:\n%s", bad, code, out, stderr)
+		}
+	}
+}

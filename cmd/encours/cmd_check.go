@@ -15,17 +15,19 @@ import (
 	"github.com/encours/encours/reconcile/ledger"
 )
 
-// cmdCheck is `encours check --config FILE [--export FILE.xlsx
-// --wholesaler ID [--as-of YYYY-MM-DD]]`: validates the config and the
-// rules, prints the programs and the next run times; with --export, reads
-// that file through the wholesaler's layout as a run would (check_export.go).
+// cmdCheck is `encours check --config FILE [--as-of YYYY-MM-DD]
+// [--export FILE.xlsx --wholesaler ID]`: validates the config and the
+// rules, prints the programs, warns of a budget below the lines granted on
+// --as-of (default: the last run's as-of) and prints the next run times;
+// with --export, reads that file through the wholesaler's layout as a run
+// of --as-of (default today) would (check_export.go).
 func (m *Main) cmdCheck(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("check", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	cfgPath := fs.String("config", "", "config.yaml")
 	export := fs.String("export", "", "an export to read through a wholesaler's layout")
 	wid := fs.String("wholesaler", "", "the wholesaler whose layout reads --export")
-	asOfText := fs.String("as-of", "", "with --export: the run date orders are checked against (YYYY-MM-DD); default today")
+	asOfText := fs.String("as-of", "", "the date budgets are compared on (default: the last run's as-of) and, with --export, the run date orders are checked against (default today); YYYY-MM-DD")
 	if err := fs.Parse(args); err != nil {
 		return usagef("check: %v", err)
 	}
@@ -45,7 +47,7 @@ func (m *Main) cmdCheck(ctx context.Context, args []string) error {
 	var asOf reconcile.Date
 	if *asOfText != "" {
 		if asOf, err = reconcile.ParseISO(*asOfText); err != nil {
-			return usagef("check: --as-of: %v", err)
+			return usagef("check: --as-of: %v: give the date to check on, like 2009-05-04", err)
 		}
 	}
 	if *export != "" {
@@ -99,7 +101,11 @@ func (m *Main) cmdCheck(ctx context.Context, args []string) error {
 	}
 	tw.Flush()
 
-	for _, w := range budgetWarnings(ctx, lc, cfg.Programs, reconcile.DateIn(m.Now().In(cfg.Location))) {
+	bc := budgetWarnings(ctx, lc, cfg.Programs, asOf)
+	if bc.on != 0 {
+		fmt.Fprintf(out, "\nbudgets compared with the lines valid on %s (%s)\n", bc.on, bc.from)
+	}
+	for _, w := range bc.warnings {
 		fmt.Fprintf(out, "warning: %s\n", w)
 	}
 
@@ -118,29 +124,55 @@ func (m *Main) cmdCheck(ctx context.Context, args []string) error {
 	return nil
 }
 
+// budgetCheck is check's comparison of the budgets with the lines
+// granted: the date it was made on (0 when there was nothing to compare:
+// no budget, no ledger or no committed run), where that date came from,
+// and the warnings.
+type budgetCheck struct {
+	on       reconcile.Date
+	from     string
+	warnings []string
+}
+
 // budgetWarnings compares each budget with the lines the ledger lc holds
-// valid on today (those that expire before it would free their room at
-// the next run). The ledger is only read, without a lock: check never
-// creates data_dir nor a ledger, and says nothing when there is none yet.
-func budgetWarnings(ctx context.Context, lc ledger.Config, programs []reconcile.Program, today reconcile.Date) []string {
+// valid on asOf (valid_from <= asOf <= valid_until), or, when asOf is 0,
+// on the as-of of the ledger's last committed run — the state that run
+// left, whatever today's date: a season in the past is checked as it
+// stands. The ledger is only read, without a lock: check never creates
+// data_dir nor a ledger, and says nothing when there is none yet.
+func budgetWarnings(ctx context.Context, lc ledger.Config, programs []reconcile.Program, asOf reconcile.Date) budgetCheck {
 	budgeted := false
 	for _, p := range programs {
 		budgeted = budgeted || p.Budget != nil
 	}
 	if !budgeted {
-		return nil
+		return budgetCheck{}
+	}
+	failed := func(err error) budgetCheck {
+		return budgetCheck{warnings: []string{fmt.Sprintf("cannot read the ledger to compare the budgets with the lines granted: %v", err)}}
 	}
 	store, err := ledger.OpenReadOnlyConfig(ctx, lc)
 	if errors.Is(err, ledger.ErrNoLedger) {
-		return nil
+		return budgetCheck{}
 	}
 	if err != nil {
-		return []string{fmt.Sprintf("cannot read the ledger to compare the budgets with the lines granted: %v", err)}
+		return failed(err)
 	}
 	defer store.Close()
+	bc := budgetCheck{on: asOf, from: "--as-of"}
+	if asOf == 0 {
+		last, ok, err := store.LastRun(ctx)
+		if err != nil {
+			return failed(err)
+		}
+		if !ok {
+			return budgetCheck{}
+		}
+		bc.on, bc.from = last.AsOf, "the as-of of the last run, "+last.ID+"; --as-of sets another date"
+	}
 	lines, err := store.ValidLines(ctx)
 	if err != nil {
-		return []string{fmt.Sprintf("cannot read the ledger to compare the budgets with the lines granted: %v", err)}
+		return failed(err)
 	}
 	type use struct {
 		used  reconcile.Cents
@@ -148,7 +180,7 @@ func budgetWarnings(ctx context.Context, lc ledger.Config, programs []reconcile.
 	}
 	uses := map[string]*use{}
 	for _, l := range lines {
-		if l.ValidUntil < today {
+		if l.ValidUntil < bc.on || l.ValidFrom > bc.on {
 			continue
 		}
 		u := uses[l.Program]
@@ -159,15 +191,14 @@ func budgetWarnings(ctx context.Context, lc ledger.Config, programs []reconcile.
 		u.used += l.Amount
 		u.lines++
 	}
-	var out []string
 	for i := range programs {
 		if u := uses[programs[i].ID]; u != nil {
 			if w := reconcile.BudgetWarning(&programs[i], u.used, u.lines); w != "" {
-				out = append(out, w)
+				bc.warnings = append(bc.warnings, w)
 			}
 		}
 	}
-	return out
+	return bc
 }
 
 // checkLedger says which ledger the config names and, for PostgreSQL,

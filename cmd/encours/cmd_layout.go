@@ -27,7 +27,9 @@ var errSuggest = errors.New("layout suggest")
 // export of a wholesaler encours does not know yet and prints a
 // `wholesalers:` entry whose layout reads it, ready to paste into
 // config.yaml; exit 1, naming the missing fields and the headers seen,
-// when the file lacks a required accounts column.
+// when the file lacks a required accounts column (nothing on stdout). An
+// export without an orders sheet still gets its accounts-only entry (exit
+// 0), with a notice on stderr.
 func (m *Main) cmdLayout(ctx context.Context, args []string) error {
 	if len(args) == 0 || args[0] != "suggest" {
 		return usagef("layout: the only subcommand is suggest: encours layout suggest FILE.xlsx [--id ID]")
@@ -63,7 +65,22 @@ func (m *Main) cmdLayout(ctx context.Context, args []string) error {
 		return fmt.Errorf("%w: %s: %v", errSuggest, filepath.Base(path), err)
 	}
 	writeSuggestion(m.Stdout, filepath.Base(path), *id, displayName(path, *id), s)
+	if s.Orders == nil {
+		fmt.Fprintf(m.Stderr, "encours: layout suggest: %s: %s\n", filepath.Base(path), noOrdersNotice(s))
+	}
 	return nil
+}
+
+// noOrdersNotice tells, on stderr, that the suggested layout reads no
+// orders, and what to do if the wholesaler's exports bring some: the YAML
+// is printed all the same (exit 0), since orders are optional.
+func noOrdersNotice(s layout.Suggestion) string {
+	msg := fmt.Sprintf("no orders sheet: no sheet but %q has the orders' columns (%s), so the layout printed reads accounts only (enough for credit_top_up programs)",
+		s.Accounts.Name, strings.Join(layout.OrderFields, ", "))
+	if n := s.OrdersNear; n != nil {
+		msg += fmt.Sprintf("; the closest is row %d of sheet %q, which lacks %s (its headers: %s)", n.HeaderRow, n.Sheet, strings.Join(n.Missing, ", "), quoteAll(n.Headers))
+	}
+	return msg + "; if this wholesaler's exports bring orders (order_triggered_line, financing_sla), rename those columns in the export and run layout suggest again, or add an orders: section to the layout by hand"
 }
 
 var wholesalerID = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)

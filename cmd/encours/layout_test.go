@@ -136,7 +136,7 @@ func TestLayoutSuggestMissingColumn(t *testing.T) {
 	if code != exitFailed || stdout.Len() != 0 {
 		t.Fatalf("exit %d, stdout %q", code, stdout)
 	}
-	for _, want := range []string{"missing outstanding", `row 1 of sheet "Clients"`, `"Code client", "Raison sociale", "Statut", "Plafond assuré", "Ville"`} {
+	for _, want := range []string{"encours: layout suggest: export.xlsx: no sheet has the accounts' required columns", "missing outstanding", `row 1 of sheet "Clients"`, "rename those columns in the export", `"Code client", "Raison sociale", "Statut", "Plafond assuré", "Ville"`} {
 		if !strings.Contains(stderr.String(), want) {
 			t.Errorf("message lacks %q:\n%s", want, stderr)
 		}
@@ -157,5 +157,99 @@ func TestSlug(t *testing.T) {
 		if got := slug(in); got != want {
 			t.Errorf("slug(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// An export in ERP wordings (a Sage-like accounts sheet and a Cegid-like
+// orders sheet: "N° pièce", "Libellé", "Mt HT", "Crédit appliqué"): every
+// column is suggested under its field, and check --export reads the file
+// through the suggestion with no rejected row.
+func TestLayoutSuggestERPWordings(t *testing.T) {
+	dir := t.TempDir()
+	export := filepath.Join(dir, "Sage_export_2009-05-04.xlsx")
+	writeExport(t, export, xlsx.Export{Sheets: []xlsx.ExportSheet{
+		{Name: "Tiers", Header: []string{"N° compte", "Intitulé", "Statut", "Assurance crédit", "Encours", "Crédit appliqué", "Ville"},
+			Rows: slices.Values([][]any{
+				{"C001", "Alpha Informatique", "Actif", "10 000,00", "12 500,00", "0,00", "Lyon"},
+				{"C002", "Beta Réseaux", "Actif", "5 000,00", "1 000,00", "0,00", "Nantes"},
+			})},
+		{Name: "Lignes", Header: []string{"No. de pièce", "Date", "Tiers", "Libellé", "Famille", "Mt HT", "Montant TTC"},
+			Rows: slices.Values([][]any{
+				{"P1", "23/04/2009", "C001", "Office 2007 OEM", "OEM", "1 500,00", "1 794,00"},
+				{"P2", "24/04/2009", "C002", "Souris", "Accessoires", "25,00", "29,90"},
+			})},
+	}})
+	m, stdout, stderr := newTestMain()
+	if code := m.Run(context.Background(), []string{"layout", "suggest", export, "--id", "sage"}); code != 0 {
+		t.Fatalf("suggest: exit %d\n%s", code, stderr)
+	}
+	if stderr.Len() != 0 {
+		t.Errorf("stderr with an orders sheet: %s", stderr)
+	}
+	suggestion := stdout.String()
+	for _, want := range []string{
+		`reseller_id: ["N° compte"]`, `reseller_name: ["Intitulé"]`, `insured_limit: ["Assurance crédit"]`, `outstanding: ["Encours"]`,
+		`applied_line: ["Crédit appliqué"]`, `order_id: ["No. de pièce"]`, `reseller_id: ["Tiers"]`, `product: ["Libellé"]`,
+		`category: ["Famille"]`, `amount: ["Mt HT"]`, `order_date: ["Date"]`,
+	} {
+		if !strings.Contains(suggestion, want) {
+			t.Errorf("suggestion lacks %q:\n%s", want, suggestion)
+		}
+	}
+	cfg := filepath.Join(dir, "config.yaml")
+	base := "timezone: Europe/Paris\ninbox: inbox\ndata_dir: var\nrules: rules.yaml\nmail: {transport: dir, program_managers: [\"pm@vendor.example\"]}\n"
+	os.WriteFile(cfg, []byte(base+suggestion), 0o644)
+	os.WriteFile(filepath.Join(dir, "rules.yaml"), []byte("programs:\n  - {id: mezzanine, name: Mezzanine, kind: credit_top_up, wholesalers: [\"*\"],\n"+
+		"     from: 2009-03-02, until: 2009-06-30, max_amount: 50000, round_up_to: 100}\n"), 0o644)
+	code, out, errs := checkExport(t, cfg, export, "sage", "--as-of", "2009-05-04")
+	if code != 0 || !strings.Contains(out, "no rejected row") || !strings.Contains(out, "2 rows read: 2 order lines, 0 rejected") {
+		t.Fatalf("check --export: exit %d\n%s\n%s", code, out, errs)
+	}
+}
+
+// An export without an orders sheet: the accounts-only entry on stdout
+// (exit 0, check accepts it) and a notice on stderr naming the file, the
+// closest sheet and what it lacks, and what to do.
+func TestLayoutSuggestNoOrdersSheet(t *testing.T) {
+	accounts := xlsx.ExportSheet{Name: "Clients", Header: []string{"Code client", "Raison sociale", "Statut", "Limite assurée", "Encours"},
+		Rows: slices.Values([][]any{{"C1", "Alpha", "Actif", 1000, 1500}})}
+	for _, tt := range []struct {
+		name   string
+		sheets []xlsx.ExportSheet
+		says   []string
+	}{
+		{"accounts only", []xlsx.ExportSheet{accounts}, nil},
+		{"orders sheet lacking columns", []xlsx.ExportSheet{accounts, {Name: "Ventes",
+			Header: []string{"N° pièce", "Code client", "Date", "Montant HT"},
+			Rows:   slices.Values([][]any{{"P1", "C1", "23/04/2009", 1500}})}},
+			[]string{`the closest is row 1 of sheet "Ventes", which lacks product, category`, `"N° pièce", "Code client", "Date", "Montant HT"`}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			export := filepath.Join(dir, "Grossiste_2009-05-04.xlsx")
+			writeExport(t, export, xlsx.Export{Sheets: tt.sheets})
+			m, stdout, stderr := newTestMain()
+			if code := m.Run(context.Background(), []string{"layout", "suggest", export}); code != exitOK {
+				t.Fatalf("exit %d, want 0\n%s", code, stderr)
+			}
+			for _, want := range append([]string{
+				"encours: layout suggest: Grossiste_2009-05-04.xlsx: no orders sheet:",
+				`no sheet but "Clients" has the orders' columns (order_id, reseller_id, order_date, product, category, amount)`,
+				"reads accounts only", "add an orders: section to the layout by hand",
+			}, tt.says...) {
+				if !strings.Contains(stderr.String(), want) {
+					t.Errorf("stderr lacks %q:\n%s", want, stderr)
+				}
+			}
+			if !strings.Contains(stdout.String(), `sheet: "Clients"`) || strings.Contains(stdout.String(), "orders:\n") {
+				t.Errorf("stdout is not the accounts-only entry:\n%s", stdout)
+			}
+			cfg := filepath.Join(dir, "config.yaml")
+			os.WriteFile(cfg, []byte("timezone: Europe/Paris\ninbox: inbox\ndata_dir: var\nrules: rules.yaml\nmail: {transport: dir}\n"+stdout.String()), 0o644)
+			os.WriteFile(filepath.Join(dir, "rules.yaml"), []byte("programs: []\n"), 0o644)
+			if code, errs := cliRun(t, "check", "--config", cfg); code != 0 {
+				t.Errorf("check of the accounts-only entry: exit %d\n%s", code, errs)
+			}
+		})
 	}
 }

@@ -280,12 +280,12 @@ func (r *reader) amount(f fields, p, key string, parent *yaml.Node, required, po
 	}
 	c, err := ParseEuros(s)
 	switch {
+	case errors.Is(err, errNegative) && positive, err == nil && positive && c == 0:
+		r.errorf(n, kp, "must be more than 0 (got %s)", strings.TrimSpace(s))
 	case errors.Is(err, errNegative):
-		r.errorf(n, kp, "%s is negative; amounts must be 0 or more", s)
+		r.errorf(n, kp, "must be 0 or more (got %s)", strings.TrimSpace(s))
 	case err != nil:
 		r.errorf(n, kp, "%v", err)
-	case positive && c == 0:
-		r.errorf(n, kp, "must be greater than 0")
 	default:
 		return c
 	}
@@ -314,7 +314,7 @@ func (r *reader) budget(f fields, p string) *reconcile.Budget {
 	if mn := bf.get("max_beneficiaries"); mn != nil {
 		if v, ok := r.integer(mn, bp+".max_beneficiaries"); ok {
 			if v < 1 {
-				r.errorf(mn, bp+".max_beneficiaries", "must be 1 or more, not %d", v)
+				r.errorf(mn, bp+".max_beneficiaries", "must be 1 or more (got %d)", v)
 			} else {
 				b.MaxBeneficiaries = v
 			}

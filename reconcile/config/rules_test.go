@@ -128,14 +128,14 @@ func TestParseRulesErrors(t *testing.T) {
 		{"top_up max missing", `{id: m, name: M, kind: credit_top_up, wholesalers: [actebis], from: 2009-03-02, until: 2009-06-30}`, []string{"programs[0].max_amount: is missing"}},
 		{"duplicate key", top + `, max_amount: 0}`, []string{"programs[0].max_amount: given twice"}},
 		{"top_up max zero alone", `{id: m, name: M, kind: credit_top_up, wholesalers: [actebis], from: 2009-03-02, until: 2009-06-30, max_amount: 0}`,
-			[]string{"programs[0].max_amount: must be greater than 0"}},
+			[]string{"programs[0].max_amount: must be more than 0 (got 0)"}},
 		{"negative amount", `{id: m, name: M, kind: credit_top_up, wholesalers: [actebis], from: 2009-03-02, until: 2009-06-30, max_amount: -5000}`,
-			[]string{"programs[0].max_amount: -5000 is negative; amounts must be 0 or more"}},
+			[]string{"programs[0].max_amount: must be more than 0 (got -5000)"}},
 		{"three decimals", `{id: m, name: M, kind: credit_top_up, wholesalers: [actebis], from: 2009-03-02, until: 2009-06-30, max_amount: 5000.005}`,
 			[]string{"programs[0].max_amount: \"5000.005\" has more than 2 decimals"}},
 		{"amount text", `{id: m, name: M, kind: credit_top_up, wholesalers: [actebis], from: 2009-03-02, until: 2009-06-30, max_amount: "5 000 €"}`,
 			[]string{"programs[0].max_amount: \"5 000 €\" is not an amount in euros"}},
-		{"round_up_to zero", top + `, round_up_to: 0}`, []string{"programs[0].round_up_to: must be greater than 0"}},
+		{"round_up_to zero", top + `, round_up_to: 0}`, []string{"programs[0].round_up_to: must be more than 0 (got 0)"}},
 		{"key of another kind", top + `, amount: 10}`, []string{"programs[0].amount: does not apply to kind credit_top_up (it belongs to order_triggered_line); credit_top_up takes: from, until, max_amount, round_up_to"}},
 		{"max_amount on order line", otl + `, ` + trig + `, max_amount: 5000}`, []string{"programs[0].max_amount: does not apply to kind order_triggered_line (it belongs to credit_top_up)"}},
 		{"unknown key", fin + `, colour: red}`, []string{"programs[0].colour: unknown key (allowed for financing_sla: id, name, kind, wholesalers, payment_values, max_hours)"}},
@@ -145,7 +145,7 @@ func TestParseRulesErrors(t *testing.T) {
 		{"duration not int", `{id: o, name: O, kind: order_triggered_line, wholesalers: [etc], amount: 5000, duration_months: 1.5, ` + trig + `}`, []string{"programs[0].duration_months: \"1.5\" is not a whole number"}},
 		{"trigger missing", otl + `}`, []string{"programs[0].trigger: is missing"}},
 		{"trigger without words", otl + `, trigger: {min_order_amount: 1000}}`, []string{"programs[0].trigger: needs category or product_contains"}},
-		{"trigger negative min", otl + `, trigger: {category: [OEM], min_order_amount: -1}}`, []string{"programs[0].trigger.min_order_amount: -1 is negative"}},
+		{"trigger negative min", otl + `, trigger: {category: [OEM], min_order_amount: -1}}`, []string{"programs[0].trigger.min_order_amount: must be 0 or more (got -1)"}},
 		{"trigger unknown key", otl + `, trigger: {category: [OEM], product: [Office]}}`, []string{"programs[0].trigger.product: unknown key (allowed: category, product_contains, min_order_amount)"}},
 		{"trigger empty word", otl + `, trigger: {category: [""]}}`, []string{"programs[0].trigger.category[0]: is empty"}},
 		{"order window", otl + `, ` + trig + `, from: 2010-01-01, until: 2009-01-01}`, []string{"programs[0].until: 2009-01-01 is before from 2010-01-01"}},
@@ -154,14 +154,14 @@ func TestParseRulesErrors(t *testing.T) {
 		{"max hours zero", fin + `, max_hours: 0}`, []string{"programs[0].max_hours: must be greater than 0"}},
 		{"from on financing", fin + `, from: 2009-01-01}`, []string{"programs[0].from: does not apply to kind financing_sla (it belongs to credit_top_up, order_triggered_line)"}},
 		{"program not mapping", `mezzanine`, []string{"programs[0]: must be a mapping"}},
-		{"budget negative total", top + `, budget: {max_total: -30000}}`, []string{"programs[0].budget.max_total: -30000 is negative"}},
-		{"budget zero total", top + `, budget: {max_total: 0}}`, []string{"programs[0].budget.max_total: must be greater than 0"}},
+		{"budget negative total", top + `, budget: {max_total: -30000}}`, []string{"programs[0].budget.max_total: must be more than 0 (got -30000)"}},
+		{"budget zero total", top + `, budget: {max_total: 0}}`, []string{"programs[0].budget.max_total: must be more than 0 (got 0)"}},
 		{"budget total not a number", top + `, budget: {max_total: lots}}`, []string{"programs[0].budget.max_total: \"lots\" is not an amount in euros"}},
 		{"budget total three decimals", top + `, budget: {max_total: 100.001}}`, []string{"programs[0].budget.max_total: \"100.001\" has more than 2 decimals"}},
 		{"budget total with thousands", top + `, budget: {max_total: "30 000"}}`, []string{"programs[0].budget.max_total: \"30 000\" is not an amount in euros"}},
 		{"budget beneficiaries not whole", otl + `, ` + trig + `, budget: {max_beneficiaries: 2.5}}`, []string{"programs[0].budget.max_beneficiaries: \"2.5\" is not a whole number"}},
-		{"budget beneficiaries zero", otl + `, ` + trig + `, budget: {max_beneficiaries: 0}}`, []string{"programs[0].budget.max_beneficiaries: must be 1 or more, not 0"}},
-		{"budget beneficiaries negative", otl + `, ` + trig + `, budget: {max_beneficiaries: -4}}`, []string{"programs[0].budget.max_beneficiaries: must be 1 or more, not -4"}},
+		{"budget beneficiaries zero", otl + `, ` + trig + `, budget: {max_beneficiaries: 0}}`, []string{"programs[0].budget.max_beneficiaries: must be 1 or more (got 0)"}},
+		{"budget beneficiaries negative", otl + `, ` + trig + `, budget: {max_beneficiaries: -4}}`, []string{"programs[0].budget.max_beneficiaries: must be 1 or more (got -4)"}},
 		{"budget unknown key", top + `, budget: {max_amount: 10}}`, []string{"programs[0].budget.max_amount: unknown key (allowed: max_total, max_beneficiaries)"}},
 		{"budget empty", top + `, budget: {}}`, []string{"programs[0].budget: is empty; give max_total"}},
 		{"budget not a mapping", top + `, budget: 30000}`, []string{"programs[0].budget: must be a mapping like {max_total: 30000, max_beneficiaries: 12}, not \"30000\""}},
@@ -186,6 +186,13 @@ func TestParseRulesTopLevel(t *testing.T) {
 		{"programs: {id: m}\n", "rules.yaml: programs: must be a list of programs"},
 		{"programs:\n  - {id: m, name: M, kind: financing_sla, wholesalers: [etc], payment_values: [x]}\n  - {id: m, name: N, kind: financing_sla, wholesalers: [etc], payment_values: [x]}\n",
 			"programs[1].id: \"m\" is already the id of programs[0]"},
+		// A budget is a positive amount: the message says the rule it breaks
+		// and the value given, under the key of the third program.
+		{"programs:\n  - {id: a, name: A, kind: financing_sla, wholesalers: [etc], payment_values: [x]}\n" +
+			"  - {id: b, name: B, kind: financing_sla, wholesalers: [etc], payment_values: [x]}\n" +
+			"  - {id: m, name: M, kind: credit_top_up, wholesalers: [actebis], from: 2009-03-02, until: 2009-06-30, max_amount: 5000,\n" +
+			"     budget: {max_total: -5}}\n",
+			"rules.yaml: programs[2].budget.max_total: must be more than 0 (got -5) (line 5)"},
 	}
 	for _, tt := range tests {
 		_, err := ParseRules(strings.NewReader(tt.yaml), "rules.yaml", ids)

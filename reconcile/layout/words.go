@@ -10,9 +10,13 @@ import (
 // without case, accents, punctuation or word order, and with the synonyms
 // of canonical folded together (n°, no, num, numéro and number are one
 // word; so are code, id, ref and référence; client, customer, débiteur and
-// revendeur; compte and account; nom, name and raison). A phrase of more
-// words is more specific and wins over a shorter one ("Plafond d'encours"
-// is insured_limit, not outstanding).
+// revendeur; compte and account; nom, name and raison; mt, mnt and
+// montant; facture and invoice; doc and document). A phrase of more words
+// is more specific and wins over a shorter one ("Plafond d'encours" is
+// insured_limit, not outstanding). No wording may stand for two fields of
+// one sheet equally, but "client" (id or name: the data decides); ht, net
+// and the currency qualify a value without counting, ttc and gross do
+// count, so that "Montant HT" wins over "Montant TTC".
 var fieldWords = map[string][]string{
 	// accounts
 	"reseller_id": {
@@ -24,12 +28,12 @@ var fieldWords = map[string][]string{
 	},
 	"reseller_name": {
 		"raison sociale", "nom", "nom client", "nom commercial", "dénomination", "dénomination sociale", "société",
-		"entreprise", "client", "libellé client", "name", "customer name", "company", "company name",
+		"entreprise", "client", "libellé", "libellé client", "libellé compte", "name", "customer name", "company", "company name",
 		"account name", "reseller name", "partner name", "debtor name", "business name", "trading name", "legal name",
 	},
 	"status": {
 		"statut", "statut compte", "état", "état du compte", "situation", "situation compte", "status", "account status",
-		"customer status", "state", "account state", "blocage", "etat client",
+		"customer status", "state", "account state", "blocage", "blocked", "etat client",
 	},
 	"insured_limit": {
 		"limite", "limite assurée", "limite d'assurance", "limite de crédit", "limite crédit assurée", "limite d'encours",
@@ -43,35 +47,44 @@ var fieldWords = map[string][]string{
 		"encours", "encours total", "encours client", "solde", "solde client", "solde dû", "montant dû", "total dû",
 		"reste dû", "exposition", "engagement", "engagements", "outstanding", "outstanding balance", "balance",
 		"exposure", "total due", "amount due", "open balance", "open items", "receivables", "total outstanding",
-		"current balance", "ar balance", "debt",
+		"current balance", "ar balance", "debt", "outstanding amount", "open ar", "ar open", "ar outstanding", "total ar",
+		"accounts receivable", "open receivables", "open amount", "receivable balance", "montant ouvert", "solde ouvert",
 	},
-	"siren": {"siren", "n° siren"},
+	"siren": {"siren", "n° siren", "code siren", "siren number"},
 	"applied_line": {
 		"ligne microsoft", "ligne éditeur", "ligne appliquée", "ligne constructeur", "ligne complémentaire", "complément",
 		"ligne mezzanine", "ligne supplémentaire", "applied line", "vendor line", "vendor credit line", "additional line",
-		"top-up line", "top up", "extra line", "supplementary line",
+		"top-up line", "top up", "extra line", "supplementary line", "credit applied", "crédit appliqué",
+		"vendor credit", "vendor credit applied", "crédit éditeur", "ligne ms", "ms line", "microsoft line", "microsoft credit",
+		"crédit microsoft", "crédit ms", "extra credit",
 	},
 	// orders
 	"order_id": {
 		"n° commande", "numéro de commande", "commande", "référence commande", "n° cde", "cde", "bon de commande",
 		"n° bc", "order", "order id", "order number", "order no", "order ref", "po number", "sales order", "so number",
+		"n° pièce", "n° document", "n° facture", "numéro de facture", "n° bl", "document no", "document number",
+		"invoice no", "invoice number", "invoice id", "référence pièce", "référence document", "sales document", "billing document", "transaction number",
 	},
 	"order_date": {
 		"date", "date commande", "date de commande", "date cde", "order date", "date of order", "posting date",
-		"document date", "date pièce",
+		"document date", "date pièce", "ordered date", "invoice date", "date facture", "date document",
 	},
 	"product": {
-		"article", "produit", "désignation", "libellé article", "libellé produit", "description", "product",
+		"article", "produit", "désignation", "désignation article", "libellé", "libellé article", "libellé produit",
+		"libellé ligne", "description", "product",
 		"item", "item description", "product name", "product description",
 	},
 	"category": {
 		"famille", "famille produit", "famille article", "catégorie", "catégorie produit", "gamme", "type produit",
 		"category", "product category", "product family", "product line", "family", "item category", "classe",
 		"classe produit", "product class", "class", "product group", "groupe produit", "item group",
+		"material group", "groupe de marchandises", "groupe article", "ligne de produit", "product type", "type de produit",
+		"type article",
 	},
 	"amount": {
 		"montant", "montant commande", "montant ligne", "total ligne", "valeur", "prix total", "amount",
-		"order amount", "line amount", "total", "value", "net value", "line total", "sales amount",
+		"order amount", "line amount", "total", "value", "net value", "line total", "sales amount", "extended amount",
+		"invoice amount", "montant facturé", "chiffre d'affaires", "ca",
 	},
 	"payment": {
 		"règlement", "mode de règlement", "mode de paiement", "paiement", "moyen de paiement", "conditions de paiement",
@@ -84,6 +97,7 @@ var fieldWords = map[string][]string{
 	"financing_paid_at": {
 		"paiement financement", "date paiement financement", "financement payé", "financement versé",
 		"financing paid", "financing payment", "financing payment date", "financing paid date", "funded", "funding date",
+		"versement financement", "date versement financement",
 	},
 }
 
@@ -95,7 +109,10 @@ var canonical = map[string]string{
 	"clt": "client", "debtor": "client", "debiteur": "client", "reseller": "client", "revendeur": "client",
 	"partner": "client", "partenaire": "client", "tiers": "client", "acheteur": "client", "buyer": "client",
 	"compte": "account", "account": "account", "acct": "account", "cpte": "account", "cpt": "account",
-	"nom": "name", "name": "name", "raison": "name", "denomination": "name", "libelle": "name", "intitule": "name",
+	"nom": "name", "name": "name", "raison": "name", "denomination": "name", "intitule": "name",
+	"mt": "montant", "mnt": "montant", "mtt": "montant", "mont": "montant",
+	"doc": "document", "facture": "invoice", "inv": "invoice", "trx": "transaction",
+	"applique": "applied", "appliquee": "applied",
 	"statut": "status", "status": "status", "etat": "status", "state": "status",
 	"du": "due", "due": "due", "dus": "due", "owed": "due",
 	"assure": "insured", "assuree": "insured", "insured": "insured", "assurance": "insured", "insurance": "insured",
@@ -106,7 +123,7 @@ var canonical = map[string]string{
 // without changing the field ("Montant HT", "Encours TTC", "Total EUR").
 var (
 	stopWords    = set("de", "d", "des", "la", "le", "les", "l", "the", "of", "a", "au", "aux", "et", "and", "par", "per", "for", "in", "on", "en")
-	neutralWords = set("ht", "ttc", "eur", "euro", "euros", "net", "brut", "gross", "k", "keur", "actuel", "current", "total")
+	neutralWords = set("ht", "hors", "taxes", "excl", "lcy", "eur", "euro", "euros", "net", "k", "keur", "actuel", "current", "total")
 )
 
 func set(words ...string) map[string]bool {
@@ -120,7 +137,7 @@ func set(words ...string) map[string]bool {
 // words splits a header into its folded, canonical words, without stop
 // words: "N° de compte" is [num account].
 func words(s string) []string {
-	f := normalize(strings.ReplaceAll(s, "#", " num "))
+	f := strings.ReplaceAll(normalize(strings.ReplaceAll(s, "#", " num ")), "a/r", " ar ")
 	var out []string
 	for _, w := range strings.FieldsFunc(f, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
 		if c, ok := canonical[w]; ok {
