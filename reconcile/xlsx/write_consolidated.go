@@ -23,6 +23,10 @@ type ConsolidatedBook struct {
 	// History is every committed run × program, oldest first, and this
 	// run's rows: the History sheet and its chart.
 	History []reconcile.ProgramRun
+	// Names gives the resellers' names (Raison sociale) of the
+	// discrepancies sheets: by wholesaler, reseller id → name, from the
+	// wholesaler's export of the run or, without one, from the ledger.
+	Names map[string]map[string]string
 	// TmpDir is as in WholesalerBook.
 	TmpDir string
 }
@@ -149,11 +153,12 @@ func writeConsolidated(f *excelize.File, b ConsolidatedBook) error {
 			return fmt.Errorf("sheet %s: %w", sheetWaitlist, err)
 		}
 	}
+	reseller := func(w, id string) string { return b.Names[w][id] }
 	if err := writeDiscrepancies(f, l, st, fst, discSheet{name: sheetDisc, wholesalerCol: "Grossiste", wholesaler: wholesaler,
-		asOf: b.AsOf, program: program}, b.Report.Discrepancies); err != nil {
+		asOf: b.AsOf, reseller: reseller, program: program}, b.Report.Discrepancies); err != nil {
 		return fmt.Errorf("sheet %s: %w", sheetDisc, err)
 	}
-	if err := writeResolved(f, l, st, findingFR.resolvedSheet, "Grossiste", wholesaler, b.Report.Resolved, b.AsOf, nil, program); err != nil {
+	if err := writeResolved(f, l, st, findingFR.resolvedSheet, "Grossiste", wholesaler, b.Report.Resolved, b.AsOf, reseller, program); err != nil {
 		return fmt.Errorf("sheet %s: %w", findingFR.resolvedSheet, err)
 	}
 	if err := writeFiles(f, l, st, sheetFiles, b.Report.Files, wholesaler); err != nil {

@@ -41,6 +41,11 @@ type WholesalerBook struct {
 	// columns, and a very hidden sheet carries the signed marker.
 	Marker    reconcile.Marker
 	Signature string
+	// Names are reseller names (id → name) for the resellers the
+	// accounts sheets of this run do not name: those of a wholesaler that
+	// did not deliver, as the ledger last knew them. The accounts sheets
+	// win where both name a reseller.
+	Names map[string]string
 	// TmpDir is where the writer keeps its temp files, in a private folder
 	// "encours-xlsx-*" it removes; empty means the system's temp folder.
 	TmpDir string
@@ -188,6 +193,12 @@ func (ww *wholesalerWriter) write() error {
 			}
 		}
 	}
+	for id, n := range ww.b.Names {
+		if _, ok := ww.names[id]; !ok && n != "" && shown[id] {
+			ww.names[id] = n
+		}
+	}
+	name := func(_, id string) string { return ww.names[id] }
 	if err := ww.writeLines(); err != nil {
 		return fmt.Errorf("sheet %s: %w", l.lines, err)
 	}
@@ -202,17 +213,17 @@ func (ww *wholesalerWriter) write() error {
 		}
 	}
 	if err := writeDiscrepancies(f, l, ww.st, fst, discSheet{name: l.discrepancies, answers: ww.b.Signature != "",
-		asOf: ww.b.AsOf, names: ww.names, program: ww.program}, ww.b.Discrepancies); err != nil {
+		asOf: ww.b.AsOf, reseller: name, program: ww.program}, ww.b.Discrepancies); err != nil {
 		return fmt.Errorf("sheet %s: %w", l.discrepancies, err)
 	}
-	if err := writeResolved(f, l, ww.st, fw.resolvedSheet, "", nil, ww.b.Resolved, ww.b.AsOf, ww.names, ww.program); err != nil {
+	if err := writeResolved(f, l, ww.st, fw.resolvedSheet, "", nil, ww.b.Resolved, ww.b.AsOf, name, ww.program); err != nil {
 		return fmt.Errorf("sheet %s: %w", fw.resolvedSheet, err)
 	}
 	if err := ww.writeRejected(); err != nil {
 		return fmt.Errorf("sheet %s: %w", l.reject, err)
 	}
-	name := func(string) string { return ww.b.Wholesaler.Name }
-	if err := writeFiles(f, l, ww.st, l.files, ww.b.Files, name); err != nil {
+	wholesaler := func(string) string { return ww.b.Wholesaler.Name }
+	if err := writeFiles(f, l, ww.st, l.files, ww.b.Files, wholesaler); err != nil {
 		return fmt.Errorf("sheet %s: %w", l.files, err)
 	}
 	f.SetActiveSheet(0)
