@@ -370,7 +370,11 @@ func (st *state) moveFiles(ctx context.Context) {
 				archived = append(archived, ledger.Archived{SHA256: fw.result.SHA256, Path: st.dataRel(dst)})
 			}
 		case reconcile.Quarantined:
-			_, err = st.in.Quarantine(fw.file, fw.result.Error)
+			if fw.response {
+				_, err = st.in.QuarantineResponse(fw.file, fw.result.Error)
+			} else {
+				_, err = st.in.Quarantine(fw.file, fw.result.Error)
+			}
 		default:
 			continue
 		}
