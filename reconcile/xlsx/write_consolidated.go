@@ -42,7 +42,7 @@ const (
 
 var (
 	summaryHeader = []string{"Grossiste", "Programme", "Lignes", "Nouvelles lignes", "Montant accordé (nouvelles lignes)",
-		"Encours garanti (lignes en vigueur)", "Lignes à échéance", "Montant à échéance", "Révoquées", "Expirées", "Bénéficiaires"}
+		"Encours garanti (lignes en vigueur)", "Lignes à échéance", "Montant à échéance", "Révoquées", "Expirées", "Bénéficiaires (comptes)"}
 	allLinesHeader = []string{"Grossiste", "Code revendeur", "Programme", "Montant", "Valable du", "Valable jusqu'au", "Statut", "Motif"}
 	filesHeaderFR  = []string{"Grossiste", "Fichier", "Statut", "Erreur", "SHA-256"}
 	filesHeaderEN  = []string{"Wholesaler", "File", "Status", "Error", "SHA-256"}
@@ -409,9 +409,12 @@ func writeExposureChart(f *excelize.File, st *styles, b ConsolidatedBook, rows [
 		Title:     excelize.ChartTitle{Paragraph: []excelize.RichTextRun{{Text: "Encours garanti par grossiste et programme"}}},
 		Legend:    excelize.ChartLegend{Position: "bottom"},
 		Dimension: excelize.ChartDimension{Width: 720, Height: min(height, 900)},
-		XAxis:     excelize.ChartAxis{ReverseOrder: true},
-		YAxis:     excelize.ChartAxis{MajorGridLines: true, NumFmt: excelize.ChartNumFmt{CustomNumFmt: `#,##0\ "€"`}},
-		PlotArea:  excelize.ChartPlotArea{ShowVal: false},
+		// As on the History chart: excelize's default axis labels are a
+		// pale grey that LibreOffice and paper render faintly.
+		XAxis: excelize.ChartAxis{ReverseOrder: true, Font: excelize.Font{Color: "404040", Size: 9}},
+		YAxis: excelize.ChartAxis{MajorGridLines: true, Font: excelize.Font{Color: "404040", Size: 9},
+			NumFmt: excelize.ChartNumFmt{CustomNumFmt: `#,##0\ "€"`}},
+		PlotArea: excelize.ChartPlotArea{ShowVal: false},
 	})
 }
 

@@ -188,7 +188,7 @@ func writeDiscrepancies(f *excelize.File, l lang, st *styles, fst findingStyles,
 	ds = findingOrder(ds, o.wholesalerCol != "")
 	w := wordsOf(l)
 	head := slices.Concat(l.discHeader, []string{w.state, w.lastAnswer})
-	widths := []float64{40, 16, 28, 24, 14, 16, 16, 14, 8, 40, 45}
+	widths := []float64{40, 16, 28, 24, 14, 16, 16, 14, 8, 52, 45}
 	hdr := layout.ResponseHeaders(l.code)
 	if o.answers {
 		head = append(head, hdr[layout.ResponseAnswer], hdr[layout.ResponseComment], hdr[layout.ResponseRef])

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"io"
+	"math"
 	"regexp"
 	"slices"
 	"strconv"
@@ -691,16 +692,20 @@ func streamTable(f *excelize.File, sheet string, st *styles, head []string, widt
 	return sw.Flush()
 }
 
-// headerHeight gives a header row the height of two lines when one of its
-// titles is wider than its column (the header style wraps text): the
-// default height would cut the second line off.
+// headerHeight gives a header row the height of the lines its widest
+// title wraps to in its column (the header style wraps text), two or
+// three: the default height would cut the next lines off.
 func headerHeight(head []string, widths []float64) []excelize.RowOpts {
+	lines := 1
 	for i, h := range head {
-		if i < len(widths) && float64(utf8.RuneCountInString(h)) > widths[i] {
-			return []excelize.RowOpts{{Height: 30}}
+		if i < len(widths) && widths[i] > 0 {
+			lines = max(lines, int(math.Ceil(float64(utf8.RuneCountInString(h))/widths[i])))
 		}
 	}
-	return nil
+	if lines == 1 {
+		return nil
+	}
+	return []excelize.RowOpts{{Height: 15 * float64(min(lines, 3))}}
 }
 
 // setRow writes styled cells on a normal sheet. Strings go through
