@@ -381,10 +381,15 @@ func TestEvaluateBudgets(t *testing.T) {
 				"actebis/shared/A4 200,00 € 2009-05-04..2009-06-30 granted",
 			},
 			wait: []entry{
-				{"actebis/shared/A2", Euros(2000), "2009-06-30", 1, asOf, 1, ""},
-				{"actebis/shared/A5", Euros(300), "2009-06-30", 2, asOf, 2, ""},
+				// Each reason names the limits that leave no room for that
+				// claim: A2's 2 000 € exceed the 300 € left, A5's 300 € and
+				// A6's 100 € do not, only the places are taken.
+				{"actebis/shared/A2", Euros(2000), "2009-06-30", 1, asOf, 1,
+					"outstanding 11 950,00 € exceeds insured limit 10 000,00 € by 1 950,00 €; waitlisted: the program budget's 3 beneficiary places are all taken; the program budget has 300,00 € left of 6 000,00 €"},
+				{"actebis/shared/A5", Euros(300), "2009-06-30", 2, asOf, 2,
+					"outstanding 10 250,00 € exceeds insured limit 10 000,00 € by 250,00 €; waitlisted: the program budget's 3 beneficiary places are all taken"},
 				{"actebis/shared/A6", Euros(100), "2009-06-30", 3, asOf, 3,
-					"outstanding 10 050,00 € exceeds insured limit 10 000,00 € by 50,00 €; waitlisted: the program budget's 3 beneficiary places are all taken; the program budget has 300,00 € left of 6 000,00 €"},
+					"outstanding 10 050,00 € exceeds insured limit 10 000,00 € by 50,00 €; waitlisted: the program budget's 3 beneficiary places are all taken"},
 			},
 			uses: []use{{"shared", Euros(6000), Euros(5700), 3, 3, 3, Euros(2400)}},
 			put:  []string{"actebis/shared/A2", "actebis/shared/A5", "actebis/shared/A6"},

@@ -43,6 +43,16 @@ func (a Answer) Word(lang string) string {
 	return w[0]
 }
 
+// Label is the answer as a reader of lang reads it in a sentence: Word,
+// but "in progress" in English, where the list keeps run.json's
+// "in_progress".
+func (a Answer) Label(lang string) string {
+	if a == AnswerInProgress && lang == "en" {
+		return "in progress"
+	}
+	return a.Word(lang)
+}
+
 // AnswerWords returns every word that stands for an answer, in both
 // languages, for readers that fold case and accents themselves.
 func AnswerWords() map[string]Answer {

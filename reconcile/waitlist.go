@@ -357,7 +357,6 @@ func (e *evaluation) finishBudgets(out *Outcome) {
 			continue
 		}
 		u := BudgetUse{Program: p.ID, UsedCents: b.used, Beneficiaries: b.lines}
-		waiting := b.waiting()
 		rank := 0
 		for j := range b.wait {
 			w := &b.wait[j]
@@ -374,7 +373,7 @@ func (e *evaluation) finishBudgets(out *Outcome) {
 			w.Rank = rank
 			why := w.why
 			if why == "" {
-				why = waiting
+				why = b.waiting(w.AmountCents)
 			}
 			w.Reason = w.Claim + "; " + why
 			out.Waitlist = append(out.Waitlist, w.WaitEntry)
@@ -412,10 +411,12 @@ func (e *evaluation) finishBudgets(out *Outcome) {
 	out.Warnings = nonNil(e.warnings)
 }
 
-// waiting says why an entry that stands still waits: the budget has no
-// room for it (room only shrinks after the waitlist is examined, so what
-// did not fit then does not fit at the end).
-func (b *budget) waiting() string {
+// waiting says why an entry claiming amount that stands still waits, as
+// the budget is after the run: the limits that leave no room for it, and
+// only those (a claim that the amount left would cover waits for a
+// beneficiary place alone). Room only shrinks after the waitlist is
+// examined, so what did not fit then does not fit at the end.
+func (b *budget) waiting(amount Cents) string {
 	var why []string
 	if b.limit.MaxBeneficiaries > 0 && b.lines >= b.limit.MaxBeneficiaries {
 		if n := b.limit.MaxBeneficiaries; n == 1 {
@@ -424,8 +425,7 @@ func (b *budget) waiting() string {
 			why = append(why, fmt.Sprintf("the program budget's %d beneficiary places are all taken", n))
 		}
 	}
-	if b.limit.MaxTotal > 0 {
-		left := max(b.limit.MaxTotal-b.used, 0)
+	if left := max(b.limit.MaxTotal-b.used, 0); b.limit.MaxTotal > 0 && amount > left {
 		why = append(why, "the program budget has "+left.String()+" left of "+b.limit.MaxTotal.String())
 	}
 	if len(why) == 0 {

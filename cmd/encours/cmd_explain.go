@@ -323,7 +323,7 @@ func printTimeline(out io.Writer, cfg *config.Config, w config.Wholesaler, resel
 			fmt.Fprintln(out)
 		case responseEvent:
 			fmt.Fprintf(out, "  %s  %s%s%s%s", pick("réponse", "answer "), notify.KindWord(lang, x.Kind), orderText(fr, x.OrderID), colon,
-				x.Response.Word(lang))
+				x.Response.Label(lang))
 			if x.Comment != "" {
 				fmt.Fprintf(out, pick(" — « %s »", " — “%s”"), x.Comment)
 			}

@@ -465,6 +465,7 @@ func TestBadResponseFiles(t *testing.T) {
 		}
 	}))
 	drop(t, dir, "actebis", "w3.xlsx", actebisBook(t, acc("C1", 9000, 12340, 0), acc("C2", 9000, 12340, 9999), acc("C3", 9000, 12000, 3400)))
+	drop(t, dir, "actebis", "ancien.xlsx", []byte("not a workbook")) // an export, quarantined
 	r := runWeek(t, dir, cfg, "2009-05-04")
 
 	status := map[string]reconcile.FileResult{}
@@ -482,6 +483,19 @@ func TestBadResponseFiles(t *testing.T) {
 		if _, err := os.Stat(where); err != nil {
 			t.Errorf("%s not in quarantine: %v", name, err)
 		}
+		// Its note says what to do about a response file, not an export.
+		note, err := os.ReadFile(where + ".error.txt")
+		if err != nil {
+			t.Errorf("%s: no quarantine note: %v", name, err)
+		}
+		if txt := strings.Join(strings.Fields(string(note)), " "); !strings.Contains(txt, "latest workbook encours sent") ||
+			!strings.Contains(txt, "nothing in it but the answer columns") || strings.Contains(txt, "Fix the export") {
+			t.Errorf("%s: the quarantine note does not say what to do with a response file:\n%s", name, note)
+		}
+	}
+	if note, err := os.ReadFile(filepath.Join(dir, "var", "quarantine", "actebis", "ancien.xlsx.error.txt")); err != nil ||
+		!strings.Contains(string(note), "Fix the export") {
+		t.Errorf("an export's quarantine note: %v\n%s", err, note)
 	}
 	for _, name := range []string{"moved.xlsx", "edited-ref.xlsx"} {
 		if f := status[name]; f.Status != reconcile.Responses {

@@ -57,6 +57,7 @@ func (st *state) writeOutputs(out string) error {
 			Rejected: notify.LocalRejected(w.Language, r.RejectedRows), Files: notify.LocalFiles(w.Language, r.Files), TmpDir: st.cfg.DataDir,
 			Waitlist: notify.LocalWaitlist(w.Language, r.Waitlist),
 			Resolved: r.Resolved, Marker: reconcile.Marker{Wholesaler: w.ID, RunID: st.runID, AsOf: st.asOf},
+			Names: st.names[w.ID],
 		}
 		b.Signature = b.Marker.Sign(key)
 		for _, fw := range st.files {
@@ -74,7 +75,7 @@ func (st *state) writeOutputs(out string) error {
 	}
 	st.progressf("writing workbooks", len(st.cfg.Wholesalers), len(st.cfg.Wholesalers)+1)
 	cb := xlsx.ConsolidatedBook{AsOf: st.asOf, Wholesalers: wholesalers, Programs: programs, Report: *st.report,
-		History: st.history, TmpDir: st.cfg.DataDir}
+		History: st.history, Names: st.names, TmpDir: st.cfg.DataDir}
 	cb.Report.Lines = notify.LocalLines("fr", cb.Report.Lines) // the summary is French; run.json keeps the engine's words
 	cb.Report.Files = notify.LocalFiles("fr", cb.Report.Files)
 	cb.Report.Waitlist = notify.LocalWaitlist("fr", cb.Report.Waitlist)
@@ -190,9 +191,12 @@ func (st *state) programNames() map[string]string {
 	return names
 }
 
-// resellerNames maps one wholesaler's reseller ids to the names its
-// processed exports of this run give them, for the resellers its mail can
-// name: those with a line, a discrepancy or a waitlist entry.
+// resellerNames maps one wholesaler's reseller ids to their names, for
+// the resellers its workbook and mail can name: those with a line, a
+// discrepancy (open or resolved) or a waitlist entry. The names are those
+// its processed exports of this run give; a reseller none of them names
+// (the wholesaler did not deliver, or its export no longer lists it) gets
+// the name the ledger's resellers table last knew.
 func (st *state) resellerNames(w string) map[string]string {
 	r := st.reportFor(w)
 	wanted := map[string]bool{}
@@ -204,6 +208,9 @@ func (st *state) resellerNames(w string) map[string]string {
 	}
 	for _, e := range r.Waitlist {
 		wanted[e.ResellerID] = true
+	}
+	for _, f := range r.Resolved {
+		wanted[f.ResellerID] = true
 	}
 	for id := range st.opt.NameResellers[w] {
 		wanted[id] = true
@@ -217,6 +224,18 @@ func (st *state) resellerNames(w string) map[string]string {
 			if a.Name != "" && wanted[a.ResellerID] {
 				names[a.ResellerID] = a.Name
 			}
+		}
+	}
+	// The ledger's copy: the accounts holding something after the run,
+	// then those that held something before it and no longer do.
+	for id := range wanted {
+		if names[id] != "" {
+			continue
+		}
+		if n := st.reseller(w, id).Name; n != "" {
+			names[id] = n
+		} else if r, ok := reconcile.FindReseller(st.resellersGone, w, id); ok && r.Name != "" {
+			names[id] = r.Name
 		}
 	}
 	return names
@@ -351,7 +370,11 @@ func (st *state) moveFiles(ctx context.Context) {
 				archived = append(archived, ledger.Archived{SHA256: fw.result.SHA256, Path: st.dataRel(dst)})
 			}
 		case reconcile.Quarantined:
-			_, err = st.in.Quarantine(fw.file, fw.result.Error)
+			if fw.response {
+				_, err = st.in.QuarantineResponse(fw.file, fw.result.Error)
+			} else {
+				_, err = st.in.Quarantine(fw.file, fw.result.Error)
+			}
 		default:
 			continue
 		}

@@ -81,8 +81,10 @@ type fileWork struct {
 	// ordersSheet is the sheet the orders were read from, if any.
 	ordersSheet string
 	// responses is set for a response file (spec §10.2); sheet is then its
-	// Discrepancies sheet.
+	// Discrepancies sheet. response says the file carries encours' marker,
+	// read or not: its quarantine note is about a response file.
 	responses *responseFile
+	response  bool
 }
 
 func (st *state) progressf(phase string, done, total int) {
@@ -204,6 +206,7 @@ func (st *state) parse(ctx context.Context, fw *fileWork, opened *inbox.Content,
 	}
 	defer wb.Close()
 	if isResponseWorkbook(wb) {
+		fw.response = true
 		return st.readResponseFile(ctx, fw, wb)
 	}
 	o := ExportOptions{

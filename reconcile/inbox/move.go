@@ -40,11 +40,38 @@ func (in *Inbox) Archive(f File, asOf reconcile.Date) (string, error) {
 	return dst, nil
 }
 
+// What the quarantine note tells to do, for an export and for a response
+// file (a workbook encours wrote, sent back with answers).
+const (
+	exportTodo = `Fix the export (or ask the wholesaler for a good one) and drop a new copy
+  into the wholesaler's inbox folder; the next run will read it.
+  This file can then be deleted.`
+	responseTodo = `This is a workbook encours wrote, sent back with answers; none of its
+  answers was read. Take the latest workbook encours sent to this wholesaler,
+  change nothing in it but the answer columns (Votre réponse / Your response,
+  Votre commentaire / Your comment), and drop it into this wholesaler's own
+  inbox folder; the next run will read the answers. Nothing else is lost:
+  lines and amounts never depend on a response file.
+  This file can then be deleted.`
+)
+
 // Quarantine moves f to DataDir/quarantine/<wholesaler>/ (never
 // overwriting, as Archive) and writes <name>.error.txt beside it, saying
-// why, where the file came from, when, and what to do. It returns the new
-// path of the file.
+// why, where the file came from, when, and what to do about the export.
+// It returns the new path of the file.
 func (in *Inbox) Quarantine(f File, reason string) (string, error) {
+	return in.quarantine(f, reason, exportTodo)
+}
+
+// QuarantineResponse quarantines a response file (a workbook encours
+// wrote, filled in and dropped back) as Quarantine does, its note saying
+// what to do about a response file: send back the workbook encours sent,
+// unchanged but for its answer columns.
+func (in *Inbox) QuarantineResponse(f File, reason string) (string, error) {
+	return in.quarantine(f, reason, responseTodo)
+}
+
+func (in *Inbox) quarantine(f File, reason, todo string) (string, error) {
 	if err := f.validate(); err != nil {
 		return "", err
 	}
@@ -76,10 +103,8 @@ Why:
   %s
 
 What to do:
-  Fix the export (or ask the wholesaler for a good one) and drop a new copy
-  into the wholesaler's inbox folder; the next run will read it.
-  This file can then be deleted.
-`, name, f.Path, f.Wholesaler, in.now().Format(time.RFC3339), oneLine(reason))
+  %s
+`, name, f.Path, f.Wholesaler, in.now().Format(time.RFC3339), oneLine(reason), todo)
 	err = WriteAtomic(dir, name+".error.txt", 0o640, func(w io.Writer) error {
 		_, err := io.WriteString(w, note)
 		return err

@@ -76,7 +76,7 @@ func answerText(lang string, a reconcile.Answer, on reconcile.Date, comment stri
 	if a == "" {
 		return ""
 	}
-	s := a.Word(lang)
+	s := a.Label(lang)
 	if !on.IsZero() {
 		if lang == "en" {
 			s += " on " + date(on, lang)

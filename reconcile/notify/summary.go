@@ -88,39 +88,17 @@ func checkIsolation(s Summary) error {
 	foreign := func(what string, i int, got string) error {
 		return fmt.Errorf("%w: %s %d belongs to %q, not %q", ErrForeignData, what, i, got, w)
 	}
-	for i, l := range s.Lines {
-		if l.Wholesaler != w {
-			return foreign("line", i, l.Wholesaler)
-		}
-	}
-	for i, d := range s.Discrepancies {
-		if d.Wholesaler != w {
-			return foreign("discrepancy", i, d.Wholesaler)
-		}
-	}
-	for i, r := range s.Rejected {
-		if r.Wholesaler != w {
-			return foreign("rejected row", i, r.Wholesaler)
-		}
-	}
-	for i, f := range s.Files {
-		if f.Wholesaler != w {
-			return foreign("file", i, f.Wholesaler)
-		}
-	}
-	for i, e := range s.Waitlist {
-		if e.Wholesaler != w {
-			return foreign("waitlist entry", i, e.Wholesaler)
-		}
-	}
-	for i, r := range s.Resolved {
-		if r.Wholesaler != w {
-			return foreign("resolved finding", i, r.Wholesaler)
-		}
-	}
-	for i, r := range s.Responses {
-		if r.Wholesaler != w {
-			return foreign("response", i, r.Wholesaler)
+	for _, c := range []foreignRef{
+		foreignItem("line", s.Lines, w, func(l reconcile.ReportLine) string { return l.Wholesaler }),
+		foreignItem("discrepancy", s.Discrepancies, w, func(d reconcile.Discrepancy) string { return d.Wholesaler }),
+		foreignItem("rejected row", s.Rejected, w, func(r reconcile.RejectedRow) string { return r.Wholesaler }),
+		foreignItem("file", s.Files, w, func(f reconcile.FileResult) string { return f.Wholesaler }),
+		foreignItem("waitlist entry", s.Waitlist, w, func(e reconcile.WaitEntry) string { return e.Wholesaler }),
+		foreignItem("resolved finding", s.Resolved, w, func(r reconcile.ResolvedFinding) string { return r.Wholesaler }),
+		foreignItem("response", s.Responses, w, func(r reconcile.FindingResponse) string { return r.Wholesaler }),
+	} {
+		if c.at >= 0 {
+			return foreign(c.what, c.at, c.got)
 		}
 	}
 	if len(s.Budgets) > 0 {
@@ -143,4 +121,23 @@ func checkIsolation(s Summary) error {
 		}
 	}
 	return nil
+}
+
+// foreignRef is the first item of a list that belongs to another
+// wholesaler: what it is, its index (-1 when none does) and whose it is.
+type foreignRef struct {
+	what string
+	at   int
+	got  string
+}
+
+// foreignItem finds the first of items that belongs to another wholesaler
+// than w (of says whose an item is).
+func foreignItem[T any](what string, items []T, w string, of func(T) string) foreignRef {
+	for i, x := range items {
+		if got := of(x); got != w {
+			return foreignRef{what, i, got}
+		}
+	}
+	return foreignRef{what, -1, ""}
 }

@@ -23,9 +23,9 @@ const (
 
 var (
 	budgetHeader = []string{"Programme", "", "Plafond du budget", "Utilisé (lignes en vigueur)", "Disponible",
-		"Montant demandé en liste d'attente", "Plafond de bénéficiaires", "Bénéficiaires", "Revendeurs en liste d'attente"}
+		"Montant demandé en liste d'attente", "Plafond de bénéficiaires (comptes)", "Bénéficiaires (comptes)", "Revendeurs en liste d'attente"}
 	resellersHeader = []string{"SIREN", "Raison sociale", "Grossistes", "Nombre de grossistes", "Lignes en vigueur", "Encours garanti"}
-	historyHeader   = []string{"Date", "Exécution", "Programme", "Lignes en vigueur", "Encours garanti", "Bénéficiaires",
+	historyHeader   = []string{"Date", "Exécution", "Programme", "Lignes en vigueur", "Encours garanti", "Entreprises bénéficiaires (SIREN)",
 		"Accordées", "Expirées", "Révoquées"}
 	waitlistHeader = []string{"Programme", "Rang", "Grossiste", "Code revendeur", "Montant demandé",
 		"Valable jusqu'au (si accordée)", "En attente depuis", "Motif"}
@@ -61,6 +61,10 @@ func writeBudgets(f *excelize.File, st *styles, b ConsolidatedBook, top int, pro
 		return 0, err
 	}
 	if err := f.MergeCell(s, fmt.Sprintf("A%d", hr), fmt.Sprintf("B%d", hr)); err != nil {
+		return 0, err
+	}
+	if err := f.AddComment(s, excelize.Comment{Cell: fmt.Sprintf("H%d", hr), Author: "encours", Width: 320, Height: 110,
+		Text: budgetBeneficiariesNote}); err != nil {
 		return 0, err
 	}
 	if err := f.SetRowHeight(s, hr, 45); err != nil {
@@ -173,11 +177,23 @@ func writeWaitlist(f *excelize.File, st *styles, b ConsolidatedBook, wholesaler,
 }
 
 // historyChartWidth and historyChartHeight are the History chart's size in
-// pixels, historyChartRows the rows it covers (20 pixels a row) from
-// row 2.
+// pixels, historyChartRows the rows it covers from row 2: LibreOffice's
+// rows are 17 pixels high, Excel's 20; counted at 16, the chart's table
+// stays clear of it in both.
 const (
 	historyChartWidth, historyChartHeight = 760, 380
-	historyChartRows                      = historyChartHeight/20 + 1
+	historyChartRows                      = historyChartHeight/16 + 1
+)
+
+// Notes on the headers that count beneficiaries: the Budgets block counts
+// what max_beneficiaries limits, the History sheet companies.
+const (
+	budgetBeneficiariesNote = "Comptes revendeurs titulaires d'une ligne en vigueur du programme, tous grossistes confondus : " +
+		"un compte par grossiste, comme le compte le plafond de bénéficiaires (max_beneficiaries). " +
+		"Une entreprise servie par deux grossistes compte deux fois."
+	historyBeneficiariesNote = "Entreprises distinctes titulaires d'une ligne en vigueur du programme : une entreprise (SIREN) " +
+		"servie par plusieurs grossistes compte une fois ; un compte sans SIREN compte seul. " +
+		"Le plafond de bénéficiaires d'un budget compte, lui, les comptes revendeurs (voir Synthèse, Budgets des programmes)."
 )
 
 // writeHistory streams the History sheet: one row per committed run ×
@@ -239,6 +255,10 @@ func writeHistory(f *excelize.File, st *styles, b ConsolidatedBook, program func
 	}); err != nil {
 		return err
 	}
+	if err := f.AddComment(s, excelize.Comment{Cell: "F1", Author: "encours", Width: 320, Height: 110,
+		Text: historyBeneficiariesNote}); err != nil {
+		return err
+	}
 	sw, err := f.NewStreamWriter(s)
 	if err != nil {
 		return err
@@ -246,7 +266,7 @@ func writeHistory(f *excelize.File, st *styles, b ConsolidatedBook, program func
 	if err := freezeHeader(sw, 1); err != nil {
 		return err
 	}
-	widths := []float64{12, 15, 26, 11, 18, 13, 11, 11, 11, 3, 12}
+	widths := []float64{12, 15, 26, 11, 18, 13, 11, 11, 11, 3, 14}
 	for range progs {
 		widths = append(widths, 18)
 	}
@@ -276,7 +296,7 @@ func writeHistory(f *excelize.File, st *styles, b ConsolidatedBook, program func
 		"Encours garanti par programme et par exécution (données du graphique)")}); err != nil {
 		return err
 	}
-	head := []any{cell(st.header, "Exécution du")}
+	head := []any{cell(st.header, "Date de l'exécution")}
 	for _, p := range progs {
 		head = append(head, cell(st.header, text(program(p))))
 	}

@@ -102,12 +102,17 @@ func TestWriteConsolidatedBudgetsBlock(t *testing.T) {
 	// order; an absent limit reads "sans limite" and what follows from it "—".
 	wantCells(t, f, s, map[string]string{
 		"A9":  "Budgets des programmes après l'exécution (tous grossistes confondus)",
-		"A10": "Programme", "C10": "Plafond du budget", "E10": "Disponible", "G10": "Plafond de bénéficiaires",
+		"A10": "Programme", "C10": "Plafond du budget", "E10": "Disponible", "G10": "Plafond de bénéficiaires (comptes)", "H10": "Bénéficiaires (comptes)",
 		"A11": "Programme Mezzanine", "C11": "30000", "D11": "28500", "E11": "1500", "F11": "13600",
 		"G11": "sans limite", "H11": "11", "I11": "3",
 		"A12": "Ligne OEM Office", "C12": "sans limite", "D12": "10000", "E12": "—", "F12": "5000",
 		"G12": "2", "H12": "2", "I12": "1",
 	})
+	// The beneficiaries are counted as max_beneficiaries counts them, and
+	// the header's note says so.
+	if c, err := f.GetComments(s); err != nil || len(c) != 1 || c[0].Cell != "H10" || !strings.Contains(c[0].Text, "max_beneficiaries") {
+		t.Errorf("Synthèse notes = %+v, %v; want one on H10 saying what is counted", c, err)
+	}
 	for _, ref := range []string{"C11", "D11", "E11", "F11", "D12", "F12"} {
 		if got := numFmt(style(t, f, s, ref)); got != `#,##0.00\ "€"` {
 			t.Errorf("%s format = %q, want euros", ref, got)
@@ -199,7 +204,7 @@ func TestWriteConsolidatedHistory(t *testing.T) {
 	// One row per run × program, runs oldest first, programs in the
 	// configured order within a run; the as-of a real date.
 	want := [][]string{
-		{"Date", "Exécution", "Programme", "Lignes en vigueur", "Encours garanti", "Bénéficiaires", "Accordées", "Expirées", "Révoquées"},
+		{"Date", "Exécution", "Programme", "Lignes en vigueur", "Encours garanti", "Entreprises bénéficiaires (SIREN)", "Accordées", "Expirées", "Révoquées"},
 		{"39923", "2009-04-20-1", "Programme Mezzanine", "8", "24000", "8", "8", "0", "0"},
 		{"39930", "2009-04-27-1", "Programme Mezzanine", "10", "29000", "10", "3", "1", "0"},
 		{"39930", "2009-04-27-1", "Ligne OEM Office", "1", "5000", "1", "1", "0", "0"},
@@ -224,11 +229,15 @@ func TestWriteConsolidatedHistory(t *testing.T) {
 	// a row, one program a column; OEM Office, not in the first run, is a
 	// gap there.
 	wantCells(t, f, s, map[string]string{
-		"K24": "Exécution du", "L24": "Programme Mezzanine", "M24": "Ligne OEM Office",
-		"K25": "20/04/2009", "L25": "24000", "M25": "",
-		"K26": "27/04/2009", "L26": "29000", "M26": "5000",
-		"K27": "04/05/2009", "L27": "28500", "M27": "10000",
+		"K28": "Date de l'exécution", "L28": "Programme Mezzanine", "M28": "Ligne OEM Office",
+		"K29": "20/04/2009", "L29": "24000", "M29": "",
+		"K30": "27/04/2009", "L30": "29000", "M30": "5000",
+		"K31": "04/05/2009", "L31": "28500", "M31": "10000",
 	})
+	// The beneficiaries column says what it counts, unlike the budget's.
+	if c, err := f.GetComments(s); err != nil || len(c) != 1 || c[0].Cell != "F1" || !strings.Contains(c[0].Text, "SIREN") {
+		t.Errorf("History notes = %+v, %v; want one on F1 saying companies (SIREN) are counted", c, err)
+	}
 	sheet := zipPart(t, data, sheetPath(t, f, s))
 	if !strings.Contains(sheet, `<autoFilter ref="$A$1:$I$6"`) {
 		t.Errorf("the filter does not cover exactly the run × program table")
@@ -245,8 +254,8 @@ func TestWriteConsolidatedHistory(t *testing.T) {
 	if n := strings.Count(chart, "<ser>"); n != 2 {
 		t.Errorf("%d series, want one per program (2)", n)
 	}
-	for _, ref := range []string{"'Historique'!$L$24", "'Historique'!$M$24", "'Historique'!$K$25:$K$27",
-		"'Historique'!$L$25:$L$27", "'Historique'!$M$25:$M$27"} {
+	for _, ref := range []string{"'Historique'!$L$28", "'Historique'!$M$28", "'Historique'!$K$29:$K$31",
+		"'Historique'!$L$29:$L$31", "'Historique'!$M$29:$M$31"} {
 		if !strings.Contains(chart, "<f>"+strings.ReplaceAll(ref, "'", "&#39;")+"</f>") {
 			t.Errorf("chart does not refer to %s", ref)
 		}

@@ -23,6 +23,10 @@ type ConsolidatedBook struct {
 	// History is every committed run × program, oldest first, and this
 	// run's rows: the History sheet and its chart.
 	History []reconcile.ProgramRun
+	// Names gives the resellers' names (Raison sociale) of the
+	// discrepancies sheets: by wholesaler, reseller id → name, from the
+	// wholesaler's export of the run or, without one, from the ledger.
+	Names map[string]map[string]string
 	// TmpDir is as in WholesalerBook.
 	TmpDir string
 }
@@ -38,7 +42,7 @@ const (
 
 var (
 	summaryHeader = []string{"Grossiste", "Programme", "Lignes", "Nouvelles lignes", "Montant accordé (nouvelles lignes)",
-		"Encours garanti (lignes en vigueur)", "Lignes à échéance", "Montant à échéance", "Révoquées", "Expirées", "Bénéficiaires"}
+		"Encours garanti (lignes en vigueur)", "Lignes à échéance", "Montant à échéance", "Révoquées", "Expirées", "Bénéficiaires (comptes)"}
 	allLinesHeader = []string{"Grossiste", "Code revendeur", "Programme", "Montant", "Valable du", "Valable jusqu'au", "Statut", "Motif"}
 	filesHeaderFR  = []string{"Grossiste", "Fichier", "Statut", "Erreur", "SHA-256"}
 	filesHeaderEN  = []string{"Wholesaler", "File", "Status", "Error", "SHA-256"}
@@ -149,11 +153,12 @@ func writeConsolidated(f *excelize.File, b ConsolidatedBook) error {
 			return fmt.Errorf("sheet %s: %w", sheetWaitlist, err)
 		}
 	}
+	reseller := func(w, id string) string { return b.Names[w][id] }
 	if err := writeDiscrepancies(f, l, st, fst, discSheet{name: sheetDisc, wholesalerCol: "Grossiste", wholesaler: wholesaler,
-		asOf: b.AsOf, program: program}, b.Report.Discrepancies); err != nil {
+		asOf: b.AsOf, reseller: reseller, program: program}, b.Report.Discrepancies); err != nil {
 		return fmt.Errorf("sheet %s: %w", sheetDisc, err)
 	}
-	if err := writeResolved(f, l, st, findingFR.resolvedSheet, "Grossiste", wholesaler, b.Report.Resolved, b.AsOf, nil, program); err != nil {
+	if err := writeResolved(f, l, st, findingFR.resolvedSheet, "Grossiste", wholesaler, b.Report.Resolved, b.AsOf, reseller, program); err != nil {
 		return fmt.Errorf("sheet %s: %w", findingFR.resolvedSheet, err)
 	}
 	if err := writeFiles(f, l, st, sheetFiles, b.Report.Files, wholesaler); err != nil {
@@ -404,9 +409,12 @@ func writeExposureChart(f *excelize.File, st *styles, b ConsolidatedBook, rows [
 		Title:     excelize.ChartTitle{Paragraph: []excelize.RichTextRun{{Text: "Encours garanti par grossiste et programme"}}},
 		Legend:    excelize.ChartLegend{Position: "bottom"},
 		Dimension: excelize.ChartDimension{Width: 720, Height: min(height, 900)},
-		XAxis:     excelize.ChartAxis{ReverseOrder: true},
-		YAxis:     excelize.ChartAxis{MajorGridLines: true, NumFmt: excelize.ChartNumFmt{CustomNumFmt: `#,##0\ "€"`}},
-		PlotArea:  excelize.ChartPlotArea{ShowVal: false},
+		// As on the History chart: excelize's default axis labels are a
+		// pale grey that LibreOffice and paper render faintly.
+		XAxis: excelize.ChartAxis{ReverseOrder: true, Font: excelize.Font{Color: "404040", Size: 9}},
+		YAxis: excelize.ChartAxis{MajorGridLines: true, Font: excelize.Font{Color: "404040", Size: 9},
+			NumFmt: excelize.ChartNumFmt{CustomNumFmt: `#,##0\ "€"`}},
+		PlotArea: excelize.ChartPlotArea{ShowVal: false},
 	})
 }
 

@@ -116,8 +116,9 @@ type discSheet struct {
 	// a response chosen from a list, a comment, the finding's reference.
 	answers bool
 	asOf    reconcile.Date
-	names   map[string]string
-	program func(string) string
+	// name gives a reseller's name (Raison sociale) by wholesaler and id.
+	reseller func(wholesaler, id string) string
+	program  func(string) string
 }
 
 // stateText says where a finding stands: "nouveau", or "ouvert depuis le
@@ -139,9 +140,9 @@ func answerText(l lang, w findingWords, a reconcile.Answer, on reconcile.Date, c
 	if a == "" {
 		return ""
 	}
-	s := fmt.Sprintf(w.answered, a.Word(l.code), on.Format(l.code))
+	s := fmt.Sprintf(w.answered, a.Label(l.code), on.Format(l.code))
 	if on.IsZero() {
-		s = a.Word(l.code)
+		s = a.Label(l.code)
 	}
 	if comment != "" {
 		s += " — " + comment
@@ -187,7 +188,7 @@ func writeDiscrepancies(f *excelize.File, l lang, st *styles, fst findingStyles,
 	ds = findingOrder(ds, o.wholesalerCol != "")
 	w := wordsOf(l)
 	head := slices.Concat(l.discHeader, []string{w.state, w.lastAnswer})
-	widths := []float64{40, 16, 28, 24, 14, 16, 16, 14, 8, 40, 45}
+	widths := []float64{40, 16, 28, 24, 14, 16, 16, 14, 8, 52, 45}
 	hdr := layout.ResponseHeaders(l.code)
 	if o.answers {
 		head = append(head, hdr[layout.ResponseAnswer], hdr[layout.ResponseComment], hdr[layout.ResponseRef])
@@ -237,7 +238,7 @@ func writeDiscrepancies(f *excelize.File, l lang, st *styles, fst findingStyles,
 		r := row[lead:]
 		r[0] = cell(st.plain[kText], kindWord(l, d.Kind))
 		r[1] = cell(st.plain[kText], text(d.ResellerID))
-		r[2] = cell(st.plain[kText], text(o.names[d.ResellerID]))
+		r[2] = cell(st.plain[kText], text(o.reseller(d.Wholesaler, d.ResellerID)))
 		r[3] = cell(st.plain[kText], text(programOrEmpty(o.program, d.Program)))
 		r[4] = cell(st.plain[kText], text(d.OrderID))
 		switch d.Kind {
@@ -308,7 +309,7 @@ func answerColumns(f *excelize.File, l lang, w findingWords, sheet string, col, 
 // writeResolved streams the sheet of the findings this run resolved, each
 // with how long it stayed open and its latest answer.
 func writeResolved(f *excelize.File, l lang, st *styles, sheet, wholesalerCol string, wholesaler func(string) string,
-	rs []reconcile.ResolvedFinding, asOf reconcile.Date, names map[string]string, program func(string) string) error {
+	rs []reconcile.ResolvedFinding, asOf reconcile.Date, name func(wholesaler, id string) string, program func(string) string) error {
 	w := wordsOf(l)
 	if len(rs) == 0 {
 		return writeNone(f, sheet, w.noResolved, st)
@@ -329,7 +330,7 @@ func writeResolved(f *excelize.File, l lang, st *styles, sheet, wholesalerCol st
 		r := row[lead:]
 		r[0] = cell(st.plain[kText], kindWord(l, d.Kind))
 		r[1] = cell(st.plain[kText], text(d.ResellerID))
-		r[2] = cell(st.plain[kText], text(names[d.ResellerID]))
+		r[2] = cell(st.plain[kText], text(name(d.Wholesaler, d.ResellerID)))
 		r[3] = cell(st.plain[kText], text(programOrEmpty(program, d.Program)))
 		r[4] = cell(st.plain[kText], text(d.OrderID))
 		r[5] = cell(st.plain[kDate], serial(d.FirstSeen))

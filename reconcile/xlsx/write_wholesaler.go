@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"io"
+	"math"
 	"regexp"
 	"slices"
 	"strconv"
@@ -41,6 +42,11 @@ type WholesalerBook struct {
 	// columns, and a very hidden sheet carries the signed marker.
 	Marker    reconcile.Marker
 	Signature string
+	// Names are reseller names (id → name) for the resellers the
+	// accounts sheets of this run do not name: those of a wholesaler that
+	// did not deliver, as the ledger last knew them. The accounts sheets
+	// win where both name a reseller.
+	Names map[string]string
 	// TmpDir is where the writer keeps its temp files, in a private folder
 	// "encours-xlsx-*" it removes; empty means the system's temp folder.
 	TmpDir string
@@ -188,6 +194,12 @@ func (ww *wholesalerWriter) write() error {
 			}
 		}
 	}
+	for id, n := range ww.b.Names {
+		if _, ok := ww.names[id]; !ok && n != "" && shown[id] {
+			ww.names[id] = n
+		}
+	}
+	name := func(_, id string) string { return ww.names[id] }
 	if err := ww.writeLines(); err != nil {
 		return fmt.Errorf("sheet %s: %w", l.lines, err)
 	}
@@ -202,17 +214,17 @@ func (ww *wholesalerWriter) write() error {
 		}
 	}
 	if err := writeDiscrepancies(f, l, ww.st, fst, discSheet{name: l.discrepancies, answers: ww.b.Signature != "",
-		asOf: ww.b.AsOf, names: ww.names, program: ww.program}, ww.b.Discrepancies); err != nil {
+		asOf: ww.b.AsOf, reseller: name, program: ww.program}, ww.b.Discrepancies); err != nil {
 		return fmt.Errorf("sheet %s: %w", l.discrepancies, err)
 	}
-	if err := writeResolved(f, l, ww.st, fw.resolvedSheet, "", nil, ww.b.Resolved, ww.b.AsOf, ww.names, ww.program); err != nil {
+	if err := writeResolved(f, l, ww.st, fw.resolvedSheet, "", nil, ww.b.Resolved, ww.b.AsOf, name, ww.program); err != nil {
 		return fmt.Errorf("sheet %s: %w", fw.resolvedSheet, err)
 	}
 	if err := ww.writeRejected(); err != nil {
 		return fmt.Errorf("sheet %s: %w", l.reject, err)
 	}
-	name := func(string) string { return ww.b.Wholesaler.Name }
-	if err := writeFiles(f, l, ww.st, l.files, ww.b.Files, name); err != nil {
+	wholesaler := func(string) string { return ww.b.Wholesaler.Name }
+	if err := writeFiles(f, l, ww.st, l.files, ww.b.Files, wholesaler); err != nil {
 		return fmt.Errorf("sheet %s: %w", l.files, err)
 	}
 	f.SetActiveSheet(0)
@@ -680,16 +692,20 @@ func streamTable(f *excelize.File, sheet string, st *styles, head []string, widt
 	return sw.Flush()
 }
 
-// headerHeight gives a header row the height of two lines when one of its
-// titles is wider than its column (the header style wraps text): the
-// default height would cut the second line off.
+// headerHeight gives a header row the height of the lines its widest
+// title wraps to in its column (the header style wraps text), two or
+// three: the default height would cut the next lines off.
 func headerHeight(head []string, widths []float64) []excelize.RowOpts {
+	lines := 1
 	for i, h := range head {
-		if i < len(widths) && float64(utf8.RuneCountInString(h)) > widths[i] {
-			return []excelize.RowOpts{{Height: 30}}
+		if i < len(widths) && widths[i] > 0 {
+			lines = max(lines, int(math.Ceil(float64(utf8.RuneCountInString(h))/widths[i])))
 		}
 	}
-	return nil
+	if lines == 1 {
+		return nil
+	}
+	return []excelize.RowOpts{{Height: 15 * float64(min(lines, 3))}}
 }
 
 // setRow writes styled cells on a normal sheet. Strings go through
