@@ -36,17 +36,31 @@ func (st *state) trackFindings(ctx context.Context) error {
 	}
 	st.applyAnswers(st.responses, st.findings.Discrepancies, st.findings.Resolved)
 	st.applyAnswers(st.responses, st.carried, nil)
+	// At a million rows the discrepancies are ~30 MB in each copy: the
+	// tracked ones are the report's; Evaluate's and the new findings (made
+	// again from the report for the commit, see newFindings) go.
+	st.outcome.Discrepancies, st.findings.New = nil, nil
 	return nil
+}
+
+// newFindings are the findings the run opens, for the commit: made from
+// the report's discrepancies, as TrackFindings made them.
+func (st *state) newFindings() []reconcile.Finding {
+	return reconcile.NewFindings(st.report.Discrepancies, st.runID)
 }
 
 // shown is what the workbooks and mails list as findings: this run's
 // discrepancies, then the open findings of the wholesalers that did not
-// deliver (marked Carried); run.json has only the former.
+// deliver (marked Carried); run.json has only the former. It is made
+// once: every workbook and mail asks for it.
 func (st *state) shown() []reconcile.Discrepancy {
 	if len(st.carried) == 0 {
 		return st.report.Discrepancies
 	}
-	return append(st.report.Discrepancies[:len(st.report.Discrepancies):len(st.report.Discrepancies)], st.carried...)
+	if st.shownList == nil {
+		st.shownList = append(st.report.Discrepancies[:len(st.report.Discrepancies):len(st.report.Discrepancies)], st.carried...)
+	}
+	return st.shownList
 }
 
 // fillSources gives the line decisions Evaluate could not tie to an
