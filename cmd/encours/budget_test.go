@@ -165,12 +165,21 @@ func texts[T any](items []T, f func(T) string) []string {
 // revoked, expire and are raised only as far as the budget allows,
 // waitlisted resellers move up in rank order with first fit, a SIREN is
 // shared across wholesalers, one typed as a number lost its leading zero,
-// and one is invalid.
+// and one is invalid. It runs on each ledger backend; every run.json is
+// the same on both.
 func TestBudgetSeason(t *testing.T) {
+	var same sameOnEveryBackend
+	for _, b := range ledgerBackends {
+		t.Run(b.name, func(t *testing.T) { budgetSeason(t, b, &same) })
+	}
+}
+
+func budgetSeason(t *testing.T, b ledgerBackend, same *sameOnEveryBackend) {
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "config.yaml")
 	os.WriteFile(cfg, []byte(seasonConfig), 0o644)
 	os.WriteFile(filepath.Join(dir, "rules.yaml"), []byte(seasonRules), 0o644)
+	b.use(t, cfg)
 	inbox := filepath.Join(dir, "inbox")
 
 	type week struct {
@@ -318,6 +327,11 @@ func TestBudgetSeason(t *testing.T) {
 			t.Fatalf("run %s: exit %d\n%s", w.asOf, code, stderr)
 		}
 		r := readReport(t, filepath.Join(out, "run.json"))
+		raw, err := os.ReadFile(filepath.Join(out, "run.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		same.check(t, b, "run.json of "+w.asOf, raw)
 		check := func(what string, got, want []string) {
 			t.Helper()
 			if !reflect.DeepEqual(got, nonNilStrings(want)) {
@@ -344,6 +358,7 @@ func TestBudgetSeason(t *testing.T) {
 			t.Errorf("run %s warnings: %q", w.asOf, r.Warnings)
 		}
 	}
+	noSQLiteFile(t, b, filepath.Join(dir, "var"))
 }
 
 func nonNilOrders(o []ord) []ord {
@@ -362,14 +377,21 @@ func nonNilStrings(s []string) []string {
 
 // TestCheckBudgets: check shows each budget, and warns with the figures
 // when a budget is below what the ledger's valid lines already use; it
-// only reads the ledger, and never creates one. The run then warns too,
-// and revokes nothing.
+// only reads the configured ledger, without a lock, and never creates
+// one. The run then warns too, and revokes nothing.
 func TestCheckBudgets(t *testing.T) {
+	for _, b := range ledgerBackends {
+		t.Run(b.name, func(t *testing.T) { checkBudgets(t, b) })
+	}
+}
+
+func checkBudgets(t *testing.T, b ledgerBackend) {
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "config.yaml")
 	os.WriteFile(cfg, []byte(seasonConfig), 0o644)
 	rules := filepath.Join(dir, "rules.yaml")
 	os.WriteFile(rules, []byte(seasonRules), 0o644)
+	lc := b.use(t, cfg)
 	check := func() string {
 		t.Helper()
 		m, stdout, stderr := newTestMain()
@@ -402,8 +424,7 @@ func TestCheckBudgets(t *testing.T) {
 	if code, stderr := cliRun(t, "run", "--config", cfg, "--as-of", "2009-04-06", "--out", filepath.Join(dir, "out", "1")); code != 0 {
 		t.Fatalf("run: exit %d\n%s", code, stderr)
 	}
-	db := filepath.Join(dir, "var", "ledger.db")
-	before, _ := os.ReadFile(db)
+	before := ledgerDump(t, lc)
 	if out := check(); strings.Contains(out, "warning") {
 		t.Errorf("check warns within the budget:\n%s", out)
 	}
@@ -412,11 +433,14 @@ func TestCheckBudgets(t *testing.T) {
 	os.WriteFile(rules, []byte(strings.Replace(seasonRules, "{max_total: 10000, max_beneficiaries: 4}", "{max_total: 8000.50, max_beneficiaries: 3}", 1)), 0o644)
 	warning := "budget: mezzanine: the program's valid lines use 10 000,00 €, over max_total 8 000,50 € by 1 999,50 € " +
 		"and number 4, over max_beneficiaries 3 by 1; nothing is revoked, and nothing new is granted until lines end and free room"
+	// Another run holds the ledger meanwhile: check needs no lock.
+	release := holdRunLock(t, lc, filepath.Join(dir, "var"))
 	if out := check(); !strings.Contains(out, "warning: "+warning+"\n") {
 		t.Errorf("check does not warn %q:\n%s", warning, out)
 	}
-	if after, _ := os.ReadFile(db); !reflect.DeepEqual(before, after) {
-		t.Error("check changed the ledger")
+	release()
+	if after := ledgerDump(t, lc); after != before {
+		t.Errorf("check changed the ledger:\n%s", firstDiff([]byte(after), []byte(before)))
 	}
 
 	writeBudgetExport(t, filepath.Join(dir, "inbox", "techdata", "td2.xlsx"), []acct{

@@ -6,8 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"io/fs"
-	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -101,7 +99,7 @@ func (m *Main) cmdCheck(ctx context.Context, args []string) error {
 	}
 	tw.Flush()
 
-	for _, w := range budgetWarnings(ctx, cfg.DataDir, cfg.Programs, reconcile.DateIn(m.Now().In(cfg.Location))) {
+	for _, w := range budgetWarnings(ctx, lc, cfg.Programs, reconcile.DateIn(m.Now().In(cfg.Location))) {
 		fmt.Fprintf(out, "warning: %s\n", w)
 	}
 
@@ -120,11 +118,11 @@ func (m *Main) cmdCheck(ctx context.Context, args []string) error {
 	return nil
 }
 
-// budgetWarnings compares each budget with the lines the ledger holds
+// budgetWarnings compares each budget with the lines the ledger lc holds
 // valid on today (those that expire before it would free their room at
-// the next run). The ledger is only read: check never creates data_dir
-// nor a ledger, and says nothing when there is none yet.
-func budgetWarnings(ctx context.Context, dataDir string, programs []reconcile.Program, today reconcile.Date) []string {
+// the next run). The ledger is only read, without a lock: check never
+// creates data_dir nor a ledger, and says nothing when there is none yet.
+func budgetWarnings(ctx context.Context, lc ledger.Config, programs []reconcile.Program, today reconcile.Date) []string {
 	budgeted := false
 	for _, p := range programs {
 		budgeted = budgeted || p.Budget != nil
@@ -132,8 +130,8 @@ func budgetWarnings(ctx context.Context, dataDir string, programs []reconcile.Pr
 	if !budgeted {
 		return nil
 	}
-	store, err := ledger.OpenReadOnly(ctx, filepath.Join(dataDir, "ledger.db"))
-	if errors.Is(err, fs.ErrNotExist) {
+	store, err := ledger.OpenReadOnlyConfig(ctx, lc)
+	if errors.Is(err, ledger.ErrNoLedger) {
 		return nil
 	}
 	if err != nil {

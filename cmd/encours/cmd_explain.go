@@ -8,8 +8,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"io/fs"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -51,8 +49,12 @@ func (m *Main) cmdExplain(ctx context.Context, args []string) error {
 	}
 	never := fmt.Errorf("reseller %q was never seen at %s: the ledger holds no line, finding or answer for it; check the code as the wholesaler writes it",
 		*resellerID, w.ID)
-	store, err := ledger.OpenReadOnly(ctx, filepath.Join(cfg.DataDir, "ledger.db"))
-	if errors.Is(err, fs.ErrNotExist) {
+	lc, err := m.ledgerConfig(cfg)
+	if err != nil {
+		return err
+	}
+	store, err := ledger.OpenReadOnlyConfig(ctx, lc)
+	if errors.Is(err, ledger.ErrNoLedger) {
 		return never
 	}
 	if err != nil {

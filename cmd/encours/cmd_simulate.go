@@ -57,7 +57,11 @@ func (m *Main) cmdSimulate(ctx context.Context, args []string) error {
 	if *verbose {
 		level = slog.LevelInfo
 	}
-	req := whatif.Request{Config: cfg, Rules: rules, Replay: *replay, Out: *out, Lang: *lang,
+	lc, err := m.ledgerConfig(cfg)
+	if err != nil {
+		return err
+	}
+	req := whatif.Request{Config: cfg, Ledger: lc, Rules: rules, Replay: *replay, Out: *out, Lang: *lang,
 		Log: slog.New(slog.NewTextHandler(m.Stderr, &slog.HandlerOptions{Level: level}))}
 	if f, ok := m.Stderr.(*os.File); ok && m.IsTerminal != nil && m.IsTerminal(f) {
 		p := &progress{w: f}

@@ -116,9 +116,28 @@ func mustFinding(t *testing.T, r reconcile.Report, w, reseller string, k reconci
 // TestFindingsLifecycleCLI: a finding new in week 1, open in week 2 with
 // its first_seen of week 1, resolved in week 3; a wholesaler absent in
 // week 2 keeps its findings untouched, and they resolve when it delivers
-// again without them.
+// again without them. It runs on each ledger backend; every run.json is
+// the same on both.
 func TestFindingsLifecycleCLI(t *testing.T) {
+	var same sameOnEveryBackend
+	for _, b := range ledgerBackends {
+		t.Run(b.name, func(t *testing.T) { findingsLifecycle(t, b, &same) })
+	}
+}
+
+func findingsLifecycle(t *testing.T, b ledgerBackend, same *sameOnEveryBackend) {
 	dir, cfg := copySamples(t)
+	b.use(t, cfg)
+	runWeek := func(t *testing.T, dir, cfg, asOf string) reconcile.Report {
+		t.Helper()
+		r := runWeek(t, dir, cfg, asOf)
+		raw, err := os.ReadFile(filepath.Join(dir, "out", asOf, "run.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		same.check(t, b, "run.json of "+asOf, raw)
+		return r
+	}
 	// C1 holds a line of 3 400 € but Actebis applies 1 000 €.
 	drop(t, dir, "actebis", "w1.xlsx", actebisBook(t, acc("C1", 9000, 12340, 1000), acc("C2", 5000, 1000, 0)))
 	dropSample(t, dir, "2009-04-20", "techdata", "TD_FR_credit_2009-04-20.xlsx")
@@ -178,6 +197,7 @@ func TestFindingsLifecycleCLI(t *testing.T) {
 		!strings.Contains(txt, "ligne appliquée inférieure à la ligne accordée | C1") {
 		t.Errorf("week 3: Actebis' workbook does not list C1 as resolved:\n%s", txt)
 	}
+	noSQLiteFile(t, b, filepath.Join(dir, "var"))
 }
 
 // python3 returns a Python with openpyxl, or skips the test.
@@ -601,9 +621,19 @@ func explainJSON(t *testing.T, cfg, wholesaler, reseller string) (int, map[strin
 
 // TestExplainJSON: a reseller granted a line, raised, answered about a
 // finding and revoked: explain lists each event of the season, oldest
-// first, with the export row each decision came from.
+// first, with the export row each decision came from. It runs on each
+// ledger backend: explain reads the configured ledger, read-only and
+// without the run lock, and prints the same on both.
 func TestExplainJSON(t *testing.T) {
+	var same sameOnEveryBackend
+	for _, b := range ledgerBackends {
+		t.Run(b.name, func(t *testing.T) { explainSeason(t, b, &same) })
+	}
+}
+
+func explainSeason(t *testing.T, b ledgerBackend, same *sameOnEveryBackend) {
 	dir, cfg := copySamples(t)
+	lc := b.use(t, cfg)
 	// Week 1: C1 is 3 340 € over its limit (line of 3 400 €), Actebis applies nothing.
 	drop(t, dir, "actebis", "w1.xlsx", actebisBook(t, acc("C0", 1000, 10, 0), acc("C1", 9000, 12340, 0)))
 	runWeek(t, dir, cfg, "2009-04-20")
@@ -620,10 +650,14 @@ func TestExplainJSON(t *testing.T) {
 	drop(t, dir, "actebis", "w3.xlsx", actebisBook(t, acc("C0", 1000, 10, 0), acc("C9", 1000, 10, 0), c1))
 	runWeek(t, dir, cfg, "2009-05-04")
 
+	before := ledgerDump(t, lc)
+	defer holdRunLock(t, lc, filepath.Join(dir, "var"))()
 	code, out, stderr := explainJSON(t, cfg, "actebis", "C1")
 	if code != 0 {
 		t.Fatalf("explain: exit %d\n%s", code, stderr)
 	}
+	raw, _ := json.Marshal(out)
+	same.check(t, b, "explain --json", raw)
 	if out["wholesaler"] != "actebis" || out["reseller_id"] != "C1" {
 		t.Errorf("head: %v", out)
 	}
@@ -684,6 +718,10 @@ func TestExplainJSON(t *testing.T) {
 	if code, _, stderr := explainJSON(t, cfg, "nosuch", "C1"); code != exitUsage || !strings.Contains(stderr, "no wholesaler") {
 		t.Errorf("an unknown wholesaler: exit %d, %s", code, stderr)
 	}
+	if after := ledgerDump(t, lc); after != before {
+		t.Errorf("explain changed the ledger:\n%s", firstDiff([]byte(after), []byte(before)))
+	}
+	noSQLiteFile(t, b, filepath.Join(dir, "var"))
 }
 
 func jsonInt(v any) string {

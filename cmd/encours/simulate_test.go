@@ -18,6 +18,7 @@ import (
 
 	"github.com/encours/encours/reconcile"
 	"github.com/encours/encours/reconcile/ledger"
+	"github.com/encours/encours/reconcile/ledger/pgtest"
 )
 
 var sampleWeeks = []string{"2009-04-20", "2009-04-27", "2009-05-04"}
@@ -49,12 +50,21 @@ const candidateRemoveOEM = `programs:
 type season struct {
 	dir, cfg string
 	outs     map[string]string // week → its run's output folder
+	// lc is the season's ledger: data_dir/ledger.db, or a PostgreSQL
+	// database of its own.
+	lc ledger.Config
 }
 
 func newSeason(t *testing.T) *season {
 	t.Helper()
+	return newSeasonOn(t, ledgerBackends[0])
+}
+
+// newSeasonOn is a season whose ledger is on backend b.
+func newSeasonOn(t *testing.T, b ledgerBackend) *season {
+	t.Helper()
 	dir, cfg := copySamples(t)
-	return &season{dir: dir, cfg: cfg, outs: map[string]string{}}
+	return &season{dir: dir, cfg: cfg, outs: map[string]string{}, lc: b.use(t, cfg)}
 }
 
 // run stages a sample week into the inbox and runs it with --as-of.
@@ -90,11 +100,17 @@ func (s *season) setRules(t *testing.T, rules string) {
 	}
 }
 
-// clone copies the whole season folder (config, inbox, data_dir).
+// clone copies the whole season folder (config, inbox, data_dir) and a
+// PostgreSQL ledger into a database of its own, named in the copy's config.
 func (s *season) clone(t *testing.T) *season {
 	t.Helper()
 	c := &season{dir: t.TempDir(), outs: map[string]string{}}
 	c.cfg = filepath.Join(c.dir, "config.yaml")
+	defer func() {
+		if !t.Failed() {
+			c.lc = cloneLedger(t, s.lc, c.cfg)
+		}
+	}()
 	err := filepath.WalkDir(s.dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -118,6 +134,41 @@ func (s *season) clone(t *testing.T) *season {
 		t.Fatal(err)
 	}
 	return c
+}
+
+// cloneLedger copies a PostgreSQL ledger into a new database and points
+// the config cfg at it; an SQLite ledger is the file copied with data_dir.
+func cloneLedger(t *testing.T, lc ledger.Config, cfg string) ledger.Config {
+	t.Helper()
+	if lc.Driver != ledger.Postgres {
+		return ledger.Config{Driver: ledger.SQLite, Path: filepath.Join(configDataDir(t, cfg), "ledger.db")}
+	}
+	ctx := context.Background()
+	to := ledger.Config{Driver: ledger.Postgres, DSN: pgtest.DSN(t)}
+	src, err := ledger.OpenReadOnlyConfig(ctx, lc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	dst, err := ledger.OpenConfig(ctx, to)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dst.Close()
+	if _, err := ledger.Copy(ctx, dst, src, nil); err != nil {
+		t.Fatal(err)
+	}
+	text, err := os.ReadFile(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(text), lc.DSN) {
+		t.Fatalf("%s does not name the ledger %s", cfg, lc.DSN)
+	}
+	if err := os.WriteFile(cfg, []byte(strings.ReplaceAll(string(text), lc.DSN, to.DSN)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return to
 }
 
 func readSimulation(t *testing.T, dir string) reconcile.Simulation {
@@ -192,14 +243,7 @@ func dataDirState(t *testing.T, dir string) string {
 	}
 	db := filepath.Join(dir, "var", "ledger.db")
 	if _, err := os.Stat(db); err == nil {
-		s, err := ledger.OpenReadOnly(context.Background(), db)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := s.Dump(context.Background(), &b); err != nil {
-			t.Fatal(err)
-		}
-		s.Close()
+		b.WriteString(ledgerDump(t, ledger.Config{Driver: ledger.SQLite, Path: db}))
 	}
 	return b.String()
 }

@@ -34,9 +34,37 @@ func SigningKey(dataDir string) ([]byte, error) {
 	if _, err := rand.Read(secret); err != nil {
 		return nil, fmt.Errorf("inbox: creating the signing key: %w", err)
 	}
-	f, err := os.CreateTemp(dataDir, "."+KeyFile+"-*"+tempSuffix)
+	if err := writeKey(dataDir, secret); err != nil {
+		return nil, fmt.Errorf("inbox: creating the signing key %s: %w", path, err)
+	}
+	return readKey(path)
+}
+
+// CopySigningKey copies the signing key of dataDir into the data directory
+// to, mode 0600, for a scratch run that must verify the markers as a run
+// in dataDir would (encours simulate). It does nothing when dataDir has no
+// key yet, and refuses a key SigningKey would refuse. The key is never
+// logged.
+func CopySigningKey(dataDir, to string) error {
+	key, err := readKey(filepath.Join(dataDir, KeyFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
 	if err != nil {
-		return nil, fmt.Errorf("inbox: creating the signing key in %s: %w", dataDir, err)
+		return err
+	}
+	if err := writeKey(to, key); err != nil {
+		return fmt.Errorf("inbox: copying the signing key into %s: %w", to, err)
+	}
+	return nil
+}
+
+// writeKey writes secret in hexadecimal into dir's key file, unless one is
+// there: a temp file of mode 0600, synced, then linked to its name.
+func writeKey(dir string, secret []byte) error {
+	f, err := os.CreateTemp(dir, "."+KeyFile+"-*"+tempSuffix)
+	if err != nil {
+		return err
 	}
 	tmp := f.Name()
 	defer os.Remove(tmp)
@@ -51,15 +79,12 @@ func SigningKey(dataDir string) ([]byte, error) {
 		err = cerr
 	}
 	if err != nil {
-		return nil, fmt.Errorf("inbox: creating the signing key %s: %w", path, err)
+		return err
 	}
-	if err := os.Link(tmp, path); err != nil && !errors.Is(err, fs.ErrExist) {
-		return nil, fmt.Errorf("inbox: creating the signing key %s: %w", path, err)
+	if err := os.Link(tmp, filepath.Join(dir, KeyFile)); err != nil && !errors.Is(err, fs.ErrExist) {
+		return err
 	}
-	if err := syncDir(dataDir); err != nil {
-		return nil, fmt.Errorf("inbox: creating the signing key %s: %w", path, err)
-	}
-	return readKey(path)
+	return syncDir(dir)
 }
 
 func readKey(path string) ([]byte, error) {

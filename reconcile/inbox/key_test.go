@@ -59,3 +59,39 @@ func TestSigningKey(t *testing.T) {
 		t.Errorf("a damaged key: %v", err)
 	}
 }
+
+func TestCopySigningKey(t *testing.T) {
+	from, to := t.TempDir(), t.TempDir()
+	if err := CopySigningKey(from, to); err != nil {
+		t.Fatalf("no key to copy: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(to, KeyFile)); !os.IsNotExist(err) {
+		t.Fatalf("a key appeared where there was none to copy: %v", err)
+	}
+	key, err := SigningKey(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := CopySigningKey(from, to); err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(filepath.Join(to, KeyFile))
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("copied key file: %v, %v; want mode 0600", fi, err)
+	}
+	if got, err := SigningKey(to); err != nil || !bytes.Equal(got, key) {
+		t.Errorf("the copy signs with another key (%v)", err)
+	}
+	if left, _ := filepath.Glob(filepath.Join(to, ".*")); len(left) != 0 {
+		t.Errorf("temp files left: %v", left)
+	}
+	// A key the run would refuse is refused, not made acceptable by the copy.
+	os.Chmod(filepath.Join(from, KeyFile), 0o644)
+	other := t.TempDir()
+	if err := CopySigningKey(from, other); err == nil || !strings.Contains(err.Error(), "chmod 600") {
+		t.Errorf("a world-readable key copied: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(other, KeyFile)); !os.IsNotExist(err) {
+		t.Errorf("the refused key was copied: %v", err)
+	}
+}

@@ -15,6 +15,11 @@ type backend struct {
 	// reopen; it closes when the test ends.
 	open   func(t testing.TB) (*Store, string)
 	reopen func(ctx context.Context, at string) (*Store, error)
+	// readOnly opens the ledger at at with OpenReadOnlyConfig.
+	readOnly func(ctx context.Context, at string) (*Store, error)
+	// missing returns where no ledger is: a path in a folder that does
+	// not exist, an empty database.
+	missing func(t testing.TB) string
 }
 
 var sqliteBackend = backend{
@@ -30,6 +35,10 @@ var sqliteBackend = backend{
 		return s, path
 	},
 	reopen: func(ctx context.Context, path string) (*Store, error) { return Open(ctx, path) },
+	readOnly: func(ctx context.Context, path string) (*Store, error) {
+		return OpenReadOnlyConfig(ctx, Config{Driver: SQLite, Path: path})
+	},
+	missing: func(t testing.TB) string { return filepath.Join(t.TempDir(), "var", "ledger.db") },
 }
 
 var postgresBackend = backend{
@@ -47,6 +56,10 @@ var postgresBackend = backend{
 	reopen: func(ctx context.Context, dsn string) (*Store, error) {
 		return OpenConfig(ctx, Config{Driver: Postgres, DSN: dsn})
 	},
+	readOnly: func(ctx context.Context, dsn string) (*Store, error) {
+		return OpenReadOnlyConfig(ctx, Config{Driver: Postgres, DSN: dsn})
+	},
+	missing: func(t testing.TB) string { return pgtest.DSN(t) },
 }
 
 var backends = []backend{sqliteBackend, postgresBackend}
@@ -78,6 +91,15 @@ func TestLedger(t *testing.T) {
 		{"CopyLedger", testCopyLedger},
 		{"WaitlistWrittenAsADiff", testWaitlistWrittenAsADiff},
 		{"ResellersAndHistory", testResellersAndHistory},
+		{"MigrateFromVersion1", testMigrateFromVersion1},
+		{"MigrateFindingsFromVersion1", testMigrateFindingsFromVersion1},
+		{"FindingsLifecycle", testFindingsLifecycle},
+		{"Snapshot", testSnapshot},
+		{"OpenReadOnly", testOpenReadOnly},
+		{"OpenReadOnlyRefusesNewerSchema", testOpenReadOnlyRefusesNewerSchema},
+		{"Replays", testReplays},
+		{"ReplaysOfAnUnmigratedLedger", testReplaysOfAnUnmigratedLedger},
+		{"SetArchivedKeepsTheFirstPath", testSetArchivedKeepsTheFirstPath},
 	}
 	for _, b := range backends {
 		t.Run(b.name, func(t *testing.T) {

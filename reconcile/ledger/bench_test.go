@@ -3,6 +3,7 @@ package ledger
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -128,4 +129,48 @@ func BenchmarkWaitlist(b *testing.B) {
 			commit(b, diff)
 		}
 	})
+}
+
+// BenchmarkSnapshot copies a ledger of 1,000,000 valid lines (each with
+// its grant event) and 100,000 seen orders into a new SQLite file, as a
+// run does before its commit: VACUUM INTO on SQLite, Copy from
+// PostgreSQL.
+func BenchmarkSnapshot(b *testing.B) {
+	const nLines, nSeen = 1_000_000, 100_000
+	for _, be := range backends {
+		b.Run(be.name, func(b *testing.B) {
+			ctx := context.Background()
+			s, _ := be.open(b)
+			lines := make([]reconcile.LineChange, nLines)
+			for i := range lines {
+				lines[i] = line(fmt.Sprintf("w%d", i%4), "mezzanine", fmt.Sprintf("R%07d", i), reconcile.Cents(100*(i%50+1)),
+					"2009-05-04", "2009-06-30", reconcile.Granted)
+				lines[i].Reason = "outstanding 12 340,00 € exceeds insured limit 9 000,00 € by 3 340,00 €"
+				lines[i].Source = reconcile.Source{File: "export.xlsx", Sheet: "Encours", Row: i + 2}
+			}
+			seen := make([]reconcile.OrderKey, nSeen)
+			for i := range seen {
+				seen[i] = reconcile.OrderKey{Wholesaler: "etc", OrderID: fmt.Sprintf("O%07d", i)}
+			}
+			if err := s.Commit(ctx, Commit{Run: run("r1", "2009-05-04"), Lines: lines, Seen: seen}); err != nil {
+				b.Fatal(err)
+			}
+			var size int64
+			n := 0
+			for b.Loop() {
+				n++
+				path := filepath.Join(b.TempDir(), fmt.Sprintf("snap%d.db", n))
+				if err := s.Snapshot(ctx, path); err != nil {
+					b.Fatal(err)
+				}
+				b.StopTimer()
+				if fi, err := os.Stat(path); err == nil {
+					size = fi.Size()
+				}
+				os.Remove(path)
+				b.StartTimer()
+			}
+			b.ReportMetric(float64(size)/(1<<20), "MB")
+		})
+	}
 }

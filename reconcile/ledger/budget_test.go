@@ -2,10 +2,6 @@ package ledger
 
 import (
 	"context"
-	"errors"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"reflect"
 	"strconv"
 	"testing"
@@ -24,19 +20,15 @@ func ranked(w reconcile.WaitEntry, rank int) reconcile.WaitEntry {
 	return w
 }
 
-// TestMigrateFromVersion1 writes a ledger as the encours of schema
+// testMigrateFromVersion1 writes a ledger as the encours of schema
 // version 1 did, then opens it with this one: the data survives and the
 // budget tables work.
-func TestMigrateFromVersion1(t *testing.T) {
+func testMigrateFromVersion1(t *testing.T, b backend) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "ledger.db")
 	saved := migrations
 	migrations = saved[:1]
-	old, err := Open(ctx, path)
-	if err != nil {
-		migrations = saved
-		t.Fatal(err)
-	}
+	old, path := b.open(t)
+	var err error
 	// The rows as the version-1 code wrote them, by SQL: today's Commit
 	// writes columns that later migrations add.
 	for _, q := range []string{
@@ -63,7 +55,7 @@ func TestMigrateFromVersion1(t *testing.T) {
 		t.Fatalf("version-1 ledger: version %d, %v", v, err)
 	}
 
-	s, err := Open(ctx, path)
+	s, err := b.reopen(ctx, path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -223,33 +215,5 @@ func testResellersAndHistory(t *testing.T, be backend) {
 	}
 	if err != nil || !reflect.DeepEqual(h, wantH) {
 		t.Errorf("history:\n got %+v\nwant %+v (%v)", h, wantH, err)
-	}
-}
-
-func TestOpenReadOnlyMissing(t *testing.T) {
-	ctx := context.Background()
-	dir := filepath.Join(t.TempDir(), "var")
-	if _, err := OpenReadOnly(ctx, filepath.Join(dir, "ledger.db")); !errors.Is(err, fs.ErrNotExist) {
-		t.Fatalf("missing ledger: err = %v, want fs.ErrNotExist", err)
-	}
-	if _, err := os.Stat(dir); !errors.Is(err, fs.ErrNotExist) {
-		t.Fatalf("OpenReadOnly created %s", dir)
-	}
-	s, path := open(t)
-	if err := s.Commit(ctx, Commit{Run: run("r1", "2009-05-04"), Lines: []reconcile.LineChange{
-		line("actebis", "mezzanine", "C1", 340000, "2009-05-04", "2009-06-30", reconcile.Granted)}}); err != nil {
-		t.Fatal(err)
-	}
-	s.Close()
-	ro, err := OpenReadOnly(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ro.Close()
-	if lines, err := ro.ValidLines(ctx); err != nil || len(lines) != 1 {
-		t.Errorf("read-only lines: %+v, %v", lines, err)
-	}
-	if err := ro.Commit(ctx, Commit{Run: run("r2", "2009-05-11")}); err == nil {
-		t.Error("a read-only ledger accepted a commit")
 	}
 }

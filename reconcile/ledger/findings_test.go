@@ -18,21 +18,17 @@ func finding(w string, k reconcile.DiscrepancyKind, r, order, firstSeen, firstRu
 	return f
 }
 
-// TestMigrateFindingsFromVersion1 writes a ledger as the encours before
+// testMigrateFindingsFromVersion1 writes a ledger as the encours before
 // findings did (schema version 1), then opens it with this one: the data
 // survives, the old history has empty sources, and findings work.
-func TestMigrateFindingsFromVersion1(t *testing.T) {
+func testMigrateFindingsFromVersion1(t *testing.T, b backend) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "ledger.db")
 	saved := migrations
 	migrations = saved[:1]
-	old, err := Open(ctx, path)
-	if err != nil {
-		migrations = saved
-		t.Fatal(err)
-	}
+	old, path := b.open(t)
 	// The rows version 1's Commit wrote for a run with one granted line
 	// and one processed file (this Commit writes the new columns).
+	var err error
 	for _, q := range []string{
 		`INSERT INTO runs VALUES ('2009-04-20-1', '2009-04-20', '2009-04-20T07:00:00.000000000Z', '2009-04-20T07:01:00.000000000Z', NULL, 'ok', '{}')`,
 		`INSERT INTO lines VALUES (1, 'actebis', 'mezzanine', 'C1', 340000, '2009-04-20', '2009-06-30', 'valid', 'because', '2009-04-20-1', '2009-04-20-1')`,
@@ -51,7 +47,7 @@ func TestMigrateFindingsFromVersion1(t *testing.T) {
 		t.Fatalf("version-1 ledger: version %d, %v", v, err)
 	}
 
-	s, err := Open(ctx, path)
+	s, err := b.reopen(ctx, path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,11 +79,12 @@ func TestMigrateFindingsFromVersion1(t *testing.T) {
 	}
 }
 
-// TestFindingsLifecycle commits a finding's episodes, an answer and the
-// stale-feed notices run by run, and reads them back.
-func TestFindingsLifecycle(t *testing.T) {
+// testFindingsLifecycle commits a finding's episodes, an answer and the
+// stale-feed notices run by run, and reads them back, the reseller's
+// history (encours explain) included.
+func testFindingsLifecycle(t *testing.T, b backend) {
 	ctx := context.Background()
-	s, _ := open(t)
+	s, _ := b.open(t)
 	f1 := finding("actebis", reconcile.UnderApplied, "C1", "", "2009-04-20", "2009-04-20-1")
 	f2 := finding("actebis", reconcile.FinancingLate, "C2", "O-1", "2009-04-20", "2009-04-20-1")
 	g1 := finding("ingram", reconcile.FinancingLate, "FR-1", "IM-1", "2009-04-20", "2009-04-20-1")

@@ -284,8 +284,9 @@ CREATE TABLE program_runs (
 	PRIMARY KEY (run_id, program)
 );
 `,
-	// 3: the instant each run's financing SLA measured from, so that
-	// encours simulate can replay the run with it (NULL for older runs).
+	// 3 (schemaAsOfInstant): the instant each run's financing SLA measured
+	// from, so that encours simulate can replay the run with it (NULL for
+	// older runs).
 	`ALTER TABLE runs ADD COLUMN as_of_instant TEXT;`,
 	// 4: findings that live on and the wholesalers' answers (spec §10):
 	// one row per episode of a finding (open while resolved_run is NULL,
@@ -355,6 +356,9 @@ ALTER TABLE line_events ADD COLUMN source_row BIGINT NOT NULL DEFAULT 0;
 CREATE INDEX lines_reseller ON lines(wholesaler, reseller_id);
 `,
 }
+
+// schemaAsOfInstant is the schema version that added runs.as_of_instant.
+const schemaAsOfInstant = 3
 
 // migrate applies the migrations the ledger lacks, each in its own
 // transaction together with the version bump, so that a crash leaves the

@@ -53,7 +53,7 @@ func dump(t *testing.T, s *Store) map[string]int {
 	return out
 }
 
-func TestOpenMigratesAndReopens(t *testing.T) {
+func TestSQLiteOpenMigratesAndReopens(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "dir with ? and #", "ledger.db")
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
@@ -169,14 +169,14 @@ func testOpenRefusesNewerSchema(t *testing.T, b backend) {
 	}
 }
 
-func TestOpenMissingDirectory(t *testing.T) {
+func TestSQLiteOpenMissingDirectory(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "missing", "ledger.db")
 	if _, err := Open(context.Background(), path); err == nil || !strings.Contains(err.Error(), "does not exist") {
 		t.Fatalf("err = %v", err)
 	}
 }
 
-func TestOpenRefusesNonDatabase(t *testing.T) {
+func TestSQLiteOpenRefusesNonDatabase(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "ledger.db")
 	if err := os.WriteFile(path, []byte(strings.Repeat("not a database ", 100)), 0o644); err != nil {
 		t.Fatal(err)
@@ -488,7 +488,7 @@ func testSeenOrders(t *testing.T, b backend) {
 	}
 }
 
-func TestSeenOrdersUsesThePrimaryKey(t *testing.T) {
+func TestSQLiteSeenOrdersUsesThePrimaryKey(t *testing.T) {
 	s, _ := sqliteBackend.open(t)
 	rows, err := s.db.Query(`EXPLAIN QUERY PLAN SELECT order_id FROM seen_orders WHERE wholesaler = ? AND order_id IN (?, ?, ?)`,
 		"etc", "a", "b", "c")
@@ -852,10 +852,10 @@ func testRunReportGzip(t *testing.T, b backend) {
 	}
 }
 
-// TestOpensLedgerOfVersion1 opens a ledger file written by encours before
+// TestSQLiteOpensLedgerFileOfVersion1 opens a ledger file written by encours before
 // the PostgreSQL driver (testdata/v1.db: PRAGMA user_version 1, one run),
 // migrates it and goes on committing runs into it.
-func TestOpensLedgerOfVersion1(t *testing.T) {
+func TestSQLiteOpensLedgerFileOfVersion1(t *testing.T) {
 	ctx := context.Background()
 	src, err := os.ReadFile(filepath.Join("testdata", "v1.db"))
 	if err != nil {

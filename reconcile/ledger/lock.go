@@ -57,6 +57,9 @@ func (s *Store) LockRun(ctx context.Context, who string, wait context.Context) (
 	if !s.SharedLock() {
 		return nil, ErrNoSharedLock
 	}
+	if s.readOnly {
+		return nil, errors.New("lock the ledger: a ledger opened read-only takes no run lock")
+	}
 	if s.lock != nil {
 		return nil, errors.New("lock the ledger: this store already holds the run lock")
 	}

@@ -73,7 +73,7 @@ func TestRunLockPostgres(t *testing.T) {
 	if err := b.lock.conn.QueryRowContext(ctx, `SELECT pg_backend_pid()`).Scan(&pid); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := a.db.ExecContext(ctx, `SELECT pg_terminate_backend($1)`, pid); err != nil {
+	if _, err := a.db.ExecContext(ctx, `SELECT pg_terminate_backend($1, 60000)`, pid); err != nil {
 		t.Fatal(err)
 	}
 	if err := b.Commit(ctx, Commit{Run: run("r2", "2009-05-05")}); err == nil {

@@ -223,10 +223,63 @@ func uniqueKey(err error, constraint string) (string, bool) {
 }
 
 func openPostgres(ctx context.Context, dsn string) (*Store, error) {
+	s, err := connectPostgres(ctx, dsn, nil)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.migrate(ctx); err != nil {
+		s.db.Close()
+		return nil, fmt.Errorf("open ledger %s: %w", s.path, err)
+	}
+	return s, nil
+}
+
+// openPostgresReadOnly opens an existing PostgreSQL ledger whose every
+// transaction is read-only (the server refuses any write), without
+// migrating it: for OpenReadOnlyConfig.
+func openPostgresReadOnly(ctx context.Context, dsn string) (*Store, error) {
+	s, err := connectPostgres(ctx, dsn, map[string]string{"default_transaction_read_only": "on"})
+	if err != nil {
+		return nil, err
+	}
+	s.readOnly = true
+	// The version table comes with the first migration: without it, no
+	// encours ever wrote into this database.
+	var exists bool
+	if err := s.db.QueryRowContext(ctx, `SELECT to_regclass('ledger_schema') IS NOT NULL`).Scan(&exists); err != nil {
+		s.db.Close()
+		return nil, fmt.Errorf("open ledger %s: %w", s.path, err)
+	}
+	v := 0
+	if exists {
+		if v, err = s.SchemaVersion(ctx); err != nil {
+			s.db.Close()
+			return nil, fmt.Errorf("open ledger %s: %w", s.path, err)
+		}
+	}
+	switch {
+	case v == 0:
+		s.db.Close()
+		return nil, fmt.Errorf("open ledger %s: %w: this database holds no encours ledger, no run was ever committed into it; check the DSN or run encours run first",
+			s.path, ErrNoLedger)
+	case v > len(migrations):
+		s.db.Close()
+		return nil, fmt.Errorf("open ledger %s: %w: the ledger has schema version %d, this encours knows up to %d; upgrade encours",
+			s.path, ErrSchemaTooNew, v, len(migrations))
+	}
+	return s, nil
+}
+
+// connectPostgres opens a pool on dsn, with the session settings params,
+// and checks that the server answers.
+func connectPostgres(ctx context.Context, dsn string, params map[string]string) (*Store, error) {
 	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open ledger: the PostgreSQL DSN %s cannot be read: %v; write it as postgres://user:password@host:5432/database or as host=… dbname=… pairs",
 			Masked(dsn), unquoteDSN(err, dsn))
+	}
+	for k, v := range params {
+		cfg.RuntimeParams[k] = v
 	}
 	name := describe(cfg)
 	db := stdlib.OpenDB(*cfg)
@@ -238,12 +291,7 @@ func openPostgres(ctx context.Context, dsn string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("open ledger %s: %w", name, explainConnect(err, cfg))
 	}
-	s := &Store{db: db, path: name, d: pgDialect{}, Now: time.Now}
-	if err := s.migrate(ctx); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("open ledger %s: %w", name, err)
-	}
-	return s, nil
+	return &Store{db: db, path: name, d: pgDialect{}, Now: time.Now}, nil
 }
 
 // Ping checks that the ledger answers: for `encours check`.

@@ -10,20 +10,40 @@ import (
 	"io/fs"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/encours/encours/reconcile"
 )
 
-// OpenReadOnly opens an existing ledger for reading only: it never
+// ErrNoLedger is matched (errors.Is) by the error of OpenReadOnly and
+// OpenReadOnlyConfig where there is no ledger yet: no SQLite file, or a
+// PostgreSQL database no encours ever wrote. The SQLite error also
+// matches fs.ErrNotExist.
+var ErrNoLedger = errors.New("there is no ledger there")
+
+// OpenReadOnlyConfig opens the existing ledger c names for reading only:
+// it never creates, migrates nor writes anything (a statement that would
+// write fails) and takes no lock. encours check, explain and simulate read
+// the configured ledger this way, also while a daemon writes it. A schema
+// newer than this encours knows is refused as OpenConfig refuses it; an
+// older one is read as it is.
+func OpenReadOnlyConfig(ctx context.Context, c Config) (*Store, error) {
+	switch c.Driver {
+	case "", SQLite:
+		return OpenReadOnly(ctx, c.Path)
+	case Postgres:
+		return openPostgresReadOnly(ctx, c.DSN)
+	}
+	return nil, fmt.Errorf("open ledger: unknown driver %q; use sqlite or postgres", c.Driver)
+}
+
+// OpenReadOnly opens an existing SQLite ledger for reading only: it never
 // creates, migrates nor writes the file (a statement that would write
-// fails), and closing it leaves the folder as it was. encours simulate
-// reads the real ledger this way, also while a daemon writes it. A schema
-// newer than this encours knows is refused as Open refuses it; an older
-// one is read as it is.
+// fails), and closing it leaves the folder as it was (OpenReadOnlyConfig).
 func OpenReadOnly(ctx context.Context, path string) (*Store, error) {
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("open ledger %s: there is no ledger there (%w): no run was ever committed with this data_dir; check data_dir or run encours run first", path, fs.ErrNotExist)
+		return nil, fmt.Errorf("open ledger %s: %w (%w): no run was ever committed with this data_dir; check data_dir or run encours run first", path, ErrNoLedger, fs.ErrNotExist)
 	} else if err != nil {
 		return nil, fmt.Errorf("open ledger %s: %w", path, err)
 	}
@@ -65,35 +85,104 @@ func (s *Store) Snapshot(ctx context.Context, path string) error {
 		return fmt.Errorf("snapshot the ledger into %s: %w", path, err)
 	}
 	// VACUUM INTO does not sync what it wrote.
-	f, err := os.OpenFile(path, os.O_RDWR, 0)
-	if err != nil {
-		return fmt.Errorf("snapshot the ledger into %s: %w", path, err)
-	}
-	err = f.Sync()
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
+	if err := syncFile(path); err != nil {
 		return fmt.Errorf("snapshot the ledger into %s: %w", path, err)
 	}
 	return nil
 }
 
 // snapshotCopy writes the ledger of another engine into a new SQLite file
-// at path with Copy: every table, counts verified, synced at its commit.
+// at path with Copy: every table, counts verified, then the file synced.
 func (s *Store) snapshotCopy(ctx context.Context, path string) error {
-	dst, err := Open(ctx, path)
+	dst, err := openCopyTarget(ctx, path)
 	if err != nil {
 		return fmt.Errorf("snapshot the ledger into %s: %w", path, err)
 	}
-	if _, err := Copy(ctx, dst, s, nil); err != nil {
+	// An index built once over the copied rows costs a fraction of one
+	// kept up to date row by row.
+	indexes, err := dropIndexes(ctx, dst)
+	if err == nil {
+		_, err = Copy(ctx, dst, s, nil)
+	}
+	for _, ix := range indexes {
+		if err != nil {
+			break
+		}
+		_, err = dst.db.ExecContext(ctx, ix)
+	}
+	if err != nil {
 		dst.Close()
 		return fmt.Errorf("snapshot the ledger into %s: %w", path, err)
 	}
 	if err := dst.Close(); err != nil {
 		return fmt.Errorf("snapshot the ledger into %s: %w", path, err)
 	}
-	return nil
+	return syncFile(path)
+}
+
+// openCopyTarget opens a new SQLite ledger at path to be written once, by
+// Copy, and then only read: no journal (a copy that fails is removed, not
+// rolled back), no sync until syncFile, no foreign key checks (the source
+// kept them), a larger page cache while the indexes grow. It writes each
+// page once, where WAL would write it to the log and then to the file.
+func openCopyTarget(ctx context.Context, path string) (*Store, error) {
+	q := url.Values{}
+	q.Set("_journal_mode", "OFF")
+	q.Set("_synchronous", "OFF")
+	q.Set("_txlock", "immediate")
+	q.Add("_pragma", "cache_size(-32768)")
+	s, err := openDB(path, q)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.migrate(ctx); err != nil {
+		s.db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// dropIndexes drops the indexes of an SQLite ledger the schema created
+// (not those of primary keys) and returns the statements that create them
+// again.
+func dropIndexes(ctx context.Context, s *Store) ([]string, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL ORDER BY name`)
+	if err != nil {
+		return nil, err
+	}
+	var names, creates []string
+	for rows.Next() {
+		var name, create string
+		if err := rows.Scan(&name, &create); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		names, creates = append(names, name), append(creates, create)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for _, n := range names {
+		// The names come from sqlite_schema, not from anyone's input.
+		if _, err := s.db.ExecContext(ctx, `DROP INDEX "`+n+`"`); err != nil {
+			return nil, err
+		}
+	}
+	return creates, nil
+}
+
+// syncFile flushes what was written to the file at path to its disk.
+func syncFile(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		return err
+	}
+	err = f.Sync()
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // Archived says where the file with content SHA256 was archived.
@@ -155,7 +244,11 @@ type ReplayHistory struct {
 // Replays reads every committed run, the files each processed and the
 // latest run's report.
 func (s *Store) Replays(ctx context.Context) (ReplayHistory, error) {
-	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	opts := &sql.TxOptions{ReadOnly: true}
+	if s.d.name() == Postgres {
+		opts.Isolation = sql.LevelRepeatableRead // one snapshot for the runs and their files
+	}
+	tx, err := s.db.BeginTx(ctx, opts)
 	if err != nil {
 		return ReplayHistory{}, fmt.Errorf("read the runs: %w", err)
 	}
@@ -168,13 +261,13 @@ func (s *Store) Replays(ctx context.Context) (ReplayHistory, error) {
 }
 
 func history(ctx context.Context, tx *sql.Tx, d dialect) (ReplayHistory, error) {
-	// A ledger not yet migrated has no as_of_instant column.
-	var hasInstant int
-	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM pragma_table_info('runs') WHERE name = 'as_of_instant'`).Scan(&hasInstant); err != nil {
+	// A ledger read-only opened before migration 3 has no as_of_instant.
+	v, err := d.version(ctx, tx)
+	if err != nil {
 		return ReplayHistory{}, err
 	}
 	instant := "NULL"
-	if hasInstant > 0 {
+	if v >= schemaAsOfInstant {
 		instant = "as_of_instant"
 	}
 	rows, err := tx.QueryContext(ctx, `SELECT id, as_of, started_at, finished_at, scheduled_at, status, `+instant+`
@@ -246,63 +339,53 @@ func history(ctx context.Context, tx *sql.Tx, d dialect) (ReplayHistory, error) 
 	return h, nil
 }
 
-// Dump writes the schema version and every row of every table, in rowid
-// order, one line per row: two ledgers with the same content give the
-// same text. It is for comparing ledgers (encours simulate's tests prove
-// with it that the real ledger is left as it was).
+// Dump writes the schema version and every row of every table of the
+// ledger's schema, tables by name, rows in the order of their columns, one
+// line per row (a BLOB as its SHA-256): two ledgers with the same content
+// give the same text, whatever their engines. It is for comparing ledgers
+// (encours simulate's tests prove with it that the real ledger is left as
+// it was; the snapshot's, that it holds the whole ledger).
 func (s *Store) Dump(ctx context.Context, w io.Writer) error {
 	v, err := s.SchemaVersion(ctx)
 	if err != nil {
-		return err
+		return fmt.Errorf("dump the ledger: %w", err)
 	}
 	fmt.Fprintf(w, "user_version %d\n", v)
-	rows, err := s.db.QueryContext(ctx, `SELECT name, sql FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%' ORDER BY name`)
+	names, err := s.schemaTables(ctx)
 	if err != nil {
 		return fmt.Errorf("dump the ledger: %w", err)
 	}
-	type object struct{ name, sql string }
-	var objects []object
-	for rows.Next() {
-		var o object
-		var text sql.NullString
-		if err := rows.Scan(&o.name, &text); err != nil {
-			rows.Close()
-			return fmt.Errorf("dump the ledger: %w", err)
-		}
-		o.sql = text.String
-		objects = append(objects, o)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("dump the ledger: %w", err)
-	}
-	for _, o := range objects {
-		fmt.Fprintf(w, "schema %s: %s\n", o.name, o.sql)
-		if !strings.HasPrefix(o.sql, "CREATE TABLE") {
-			continue
-		}
-		order := "rowid"
-		if strings.Contains(o.sql, "WITHOUT ROWID") {
-			order = "1, 2"
-		}
-		if err := dumpTable(ctx, s.db, w, o.name, order); err != nil {
-			return fmt.Errorf("dump table %s: %w", o.name, err)
+	for _, t := range names {
+		if err := dumpTable(ctx, s.db, w, t); err != nil {
+			return fmt.Errorf("dump table %s: %w", t, err)
 		}
 	}
 	return nil
 }
 
-func dumpTable(ctx context.Context, db *sql.DB, w io.Writer, table, order string) error {
-	// The names come from sqlite_schema, not from anyone's input.
-	rows, err := db.QueryContext(ctx, `SELECT * FROM "`+table+`" ORDER BY `+order)
+func dumpTable(ctx context.Context, db *sql.DB, w io.Writer, table string) error {
+	// The names come from the schema, not from anyone's input.
+	rows, err := db.QueryContext(ctx, `SELECT * FROM "`+table+`" LIMIT 0`)
+	if err != nil {
+		return err
+	}
+	cols, err := rows.Columns()
+	rows.Close()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "table %s: %s\n", table, strings.Join(cols, ", "))
+	// Every column, NULLs first on both engines (PostgreSQL puts them
+	// last by default): the order does not depend on how rows were stored.
+	order := make([]string, len(cols))
+	for i := range cols {
+		order[i] = strconv.Itoa(i+1) + " NULLS FIRST"
+	}
+	rows, err = db.QueryContext(ctx, `SELECT * FROM "`+table+`" ORDER BY `+strings.Join(order, ", "))
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
-	cols, err := rows.Columns()
-	if err != nil {
-		return err
-	}
 	vals := make([]any, len(cols))
 	ptrs := make([]any, len(cols))
 	for i := range vals {

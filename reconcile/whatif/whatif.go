@@ -2,8 +2,9 @@
 // candidate rules through the run's own code (batch.Runner) on a scratch
 // copy of the ledger, the inbox and the config, and compares the outcome
 // with what was committed. The real data_dir is only read: its ledger
-// through a read-only connection and in one brief transaction, its ledger
-// snapshot and archived exports by copying them. No lock is taken there,
+// (SQLite or PostgreSQL) through a read-only connection and in one brief
+// transaction, its ledger snapshot, archived exports and response files
+// and the key that signs the workbooks by copying them. No lock is taken there,
 // so a daemon's runs go on meanwhile, and simulations do not hinder each
 // other.
 package whatif
@@ -56,6 +57,10 @@ type Request struct {
 	// Config is the real configuration: its data_dir is read, its
 	// wholesalers, layouts and limits are those of the replay.
 	Config *config.Config
+	// Ledger is the real ledger, read only; its zero value is the SQLite
+	// file data_dir/ledger.db. The replays run on an SQLite copy in the
+	// scratch folder whatever its engine.
+	Ledger ledger.Config
 	// Rules are the candidate programs, validated as encours check
 	// validates rules (config.ParseRules with the config's wholesaler ids).
 	Rules []reconcile.Program
@@ -114,6 +119,11 @@ func Run(ctx context.Context, req Request) (*Result, error) {
 		if err := os.MkdirAll(dir, 0o750); err != nil {
 			return nil, fmt.Errorf("cannot create the scratch folder: %w", err)
 		}
+	}
+	// The replayed runs verify the markers of the response files with the
+	// key of the real data_dir, as the runs did.
+	if err := inbox.CopySigningKey(cfg.DataDir, s.data); err != nil {
+		return nil, fmt.Errorf("cannot copy the signing key of the responses into the scratch folder: %w", err)
 	}
 
 	h, err := s.history(ctx)
@@ -175,15 +185,18 @@ type simulation struct {
 // the scratch data_dir. A run committed between the two (a daemon's) makes
 // the snapshot it read stale: it reads again then.
 func (s *simulation) history(ctx context.Context) (ledger.ReplayHistory, error) {
-	path := filepath.Join(s.req.Config.DataDir, "ledger.db")
+	lc := s.req.Ledger
+	if lc.Driver == "" && lc.Path == "" {
+		lc = ledger.Config{Driver: ledger.SQLite, Path: filepath.Join(s.req.Config.DataDir, "ledger.db")}
+	}
 	const tries = 5
 	for try := 1; ; try++ {
-		h, err := readHistory(ctx, path)
+		h, name, err := readHistory(ctx, lc)
 		if err != nil {
 			return ledger.ReplayHistory{}, err
 		}
 		if len(h.Runs) == 0 {
-			return ledger.ReplayHistory{}, fmt.Errorf("%w: the ledger %s holds none; run encours run first", ErrNoRun, path)
+			return ledger.ReplayHistory{}, fmt.Errorf("%w: the ledger %s holds none; run encours run first", ErrNoRun, name)
 		}
 		if s.req.Replay == ReplayAll {
 			return h, nil
@@ -198,7 +211,7 @@ func (s *simulation) history(ctx context.Context) (ledger.ReplayHistory, error) 
 			return ledger.ReplayHistory{}, fmt.Errorf("cannot copy %s: %w", snap, err)
 		}
 		if try < tries {
-			if again, rerr := readHistory(ctx, path); rerr == nil && len(again.Runs) > 0 && again.Runs[len(again.Runs)-1].ID != latest.ID {
+			if again, _, rerr := readHistory(ctx, lc); rerr == nil && len(again.Runs) > 0 && again.Runs[len(again.Runs)-1].ID != latest.ID {
 				continue // a run committed meanwhile and replaced the snapshot
 			}
 		}
@@ -207,13 +220,16 @@ func (s *simulation) history(ctx context.Context) (ledger.ReplayHistory, error) 
 	}
 }
 
-func readHistory(ctx context.Context, path string) (ledger.ReplayHistory, error) {
-	store, err := ledger.OpenReadOnly(ctx, path)
+// readHistory reads the committed runs of the ledger lc names, and names
+// it for messages (never with a password).
+func readHistory(ctx context.Context, lc ledger.Config) (ledger.ReplayHistory, string, error) {
+	store, err := ledger.OpenReadOnlyConfig(ctx, lc)
 	if err != nil {
-		return ledger.ReplayHistory{}, fmt.Errorf("cannot open the ledger: %w", err)
+		return ledger.ReplayHistory{}, "", fmt.Errorf("cannot open the ledger: %w", err)
 	}
 	defer store.Close()
-	return store.Replays(ctx)
+	h, err := store.Replays(ctx)
+	return h, store.String(), err
 }
 
 // copySnapshot copies the snapshot at src to dst. It opens src first: a
