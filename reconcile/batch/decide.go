@@ -53,6 +53,20 @@ func (st *state) evaluate(ctx context.Context) error {
 	st.warnings = append(st.warnings, st.outcome.Warnings...)
 	st.identify(known)
 	st.fillSources()
+	st.names = map[string]map[string]string{}
+	for _, w := range st.cfg.Wholesalers {
+		st.names[w.ID] = st.resellerNames(w.ID)
+	}
+	// What was read is decided: the accounts, statuses and orders (a few
+	// hundred MB at a million rows) are not needed any more, and go before
+	// the findings are tracked (another ~100 MB for a moment). The writers
+	// keep the raw rows, which give each accepted row's reseller.
+	for i := range st.feeds {
+		st.feeds[i].Accounts, st.feeds[i].Statuses, st.feeds[i].Orders = nil, nil, nil
+	}
+	for _, fw := range st.files {
+		fw.accounts.Rows = nil
+	}
 	if err := st.staleFeeds(ctx); err != nil {
 		return err
 	}
@@ -79,19 +93,6 @@ func (st *state) evaluate(ctx context.Context) error {
 		Resellers:     st.exposures(),
 		Resolved:      reconcile.ReportResolved(st.findings.Resolved),
 		Responses:     nonNil(st.responses),
-	}
-	st.names = map[string]map[string]string{}
-	for _, w := range st.cfg.Wholesalers {
-		st.names[w.ID] = st.resellerNames(w.ID)
-	}
-	// What was read is decided: the accounts, statuses and orders (a few
-	// hundred MB at a million rows) are not needed any more. The writers
-	// keep the raw rows, which give each accepted row's reseller.
-	for i := range st.feeds {
-		st.feeds[i].Accounts, st.feeds[i].Statuses, st.feeds[i].Orders = nil, nil, nil
-	}
-	for _, fw := range st.files {
-		fw.accounts.Rows = nil
 	}
 	return nil
 }

@@ -229,20 +229,28 @@ func (st *state) programNames() map[string]string {
 
 // resellerNames maps one wholesaler's reseller ids to the names its
 // processed exports of this run give them, for the resellers its mail can
-// name: those with a line, a discrepancy or a waitlist entry.
+// name: those with a line, a discrepancy or a waitlist entry. It runs on
+// the outcome, before the report: the accounts go before the findings are
+// tracked (which changes no reseller; the open findings shown again are
+// those of wholesalers without an export in the run, so without names).
 func (st *state) resellerNames(w string) map[string]string {
-	r := st.reportFor(w)
-	// Each wanted id maps to itself: the names are keyed by the report's
+	// Each wanted id maps to itself: the names are keyed by the outcome's
 	// own strings, not the accounts' (which share the raw rows, see detach).
 	wanted := map[string]string{}
-	for _, l := range r.Lines {
-		wanted[l.ResellerID] = l.ResellerID
+	for _, l := range st.outcome.Lines {
+		if l.Wholesaler == w {
+			wanted[l.ResellerID] = l.ResellerID
+		}
 	}
-	for _, d := range r.Discrepancies {
-		wanted[d.ResellerID] = d.ResellerID
+	for _, d := range st.outcome.Discrepancies {
+		if d.Wholesaler == w {
+			wanted[d.ResellerID] = d.ResellerID
+		}
 	}
-	for _, e := range r.Waitlist {
-		wanted[e.ResellerID] = e.ResellerID
+	for _, e := range st.outcome.Waitlist {
+		if e.Wholesaler == w {
+			wanted[e.ResellerID] = e.ResellerID
+		}
 	}
 	for id := range st.opt.NameResellers[w] {
 		wanted[id] = id
