@@ -3,10 +3,8 @@ package reconcile
 import (
 	"cmp"
 	"crypto/sha256"
-	"encoding/hex"
 	"slices"
 	"strconv"
-	"strings"
 )
 
 // FindingState says whether a discrepancy is listed for the first time in
@@ -58,12 +56,18 @@ func (f Finding) Open() bool { return f.ResolvedRun == "" }
 // episode's first run, so that an answer to an episode that was resolved
 // never lands on a later one.
 func FindingRef(k FindingKey, firstRun string) string {
-	h := sha256.New()
+	var buf [256]byte // the key and run fit in it but for odd ids
+	in := buf[:0]
 	for _, s := range []string{k.Wholesaler, string(k.Kind), k.ResellerID, k.Program, k.OrderID, firstRun} {
-		h.Write([]byte(s))
-		h.Write([]byte{0})
+		in = append(append(in, s...), 0)
 	}
-	return strings.ToUpper(hex.EncodeToString(h.Sum(nil))[:10])
+	sum := sha256.Sum256(in)
+	const digits = "0123456789ABCDEF"
+	var ref [10]byte
+	for i := range 5 {
+		ref[2*i], ref[2*i+1] = digits[sum[i]>>4], digits[sum[i]&15]
+	}
+	return string(ref[:])
 }
 
 // ResolvedFinding is one finding resolved in a run (run.json resolved):
@@ -111,7 +115,6 @@ func TrackFindings(open []Finding, current []Discrepancy, delivered func(wholesa
 	}
 	out := FindingChanges{Discrepancies: make([]Discrepancy, len(current))}
 	listed := make(map[FindingKey]bool, len(current))
-	fresh := map[FindingKey]int{} // key → index in out.New
 	for i, d := range current {
 		k := d.Key()
 		first := !listed[k]
@@ -124,17 +127,18 @@ func TrackFindings(open []Finding, current []Discrepancy, delivered func(wholesa
 				f.ExpectedCents, f.ActualCents, f.Hours = d.ExpectedCents, d.ActualCents, d.Hours
 				out.Changed = append(out.Changed, f)
 			}
-		} else if j, ok := fresh[k]; ok {
-			n := out.New[j]
-			d.State, d.FirstSeen, d.Ref = FindingNew, n.FirstSeen, n.Ref
 		} else {
-			d.State, d.FirstSeen, d.Ref = FindingNew, asOf, FindingRef(k, runID)
+			d.State, d.FirstSeen = FindingNew, asOf
+			if i > 0 && !first && out.Discrepancies[i-1].Key() == k {
+				d.Ref = out.Discrepancies[i-1].Ref // the next order line of one order
+			} else {
+				d.Ref = FindingRef(k, runID)
+			}
 			d.Response, d.Comment, d.AnsweredOn = "", "", 0
-			fresh[k] = len(out.New)
-			out.New = append(out.New, Finding{Discrepancy: d, FirstRun: runID})
 		}
 		out.Discrepancies[i] = d
 	}
+	out.New = NewFindings(out.Discrepancies, runID)
 	for _, f := range open {
 		k := f.Key()
 		if _, tracked := byKey[k]; !tracked || listed[k] {
@@ -147,13 +151,60 @@ func TrackFindings(open []Finding, current []Discrepancy, delivered func(wholesa
 	return out
 }
 
+// NewFindings are the episodes that tracked discrepancies (TrackFindings'
+// Discrepancies) open in run runID: one per key of the new ones, in their
+// order, without an answer (a reference made in this run cannot have one).
+// It is TrackFindings' New; a caller that holds the discrepancies can
+// drop New and make it again when needed (at a million rows it is as
+// large as the discrepancies themselves).
+func NewFindings(tracked []Discrepancy, runID string) []Finding {
+	n, sorted := 0, true
+	for i := range tracked {
+		if tracked[i].State == FindingNew {
+			n++
+		}
+		if i > 0 && sorted && compareKeys(tracked[i-1], tracked[i]) > 0 {
+			sorted = false
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	out := make([]Finding, 0, n)
+	var seen map[FindingKey]bool // unsorted input: the keys already taken
+	if !sorted {
+		seen = make(map[FindingKey]bool, n)
+	}
+	for i := range tracked {
+		d := tracked[i]
+		if d.State != FindingNew {
+			continue
+		}
+		k := d.Key()
+		if sorted && len(out) > 0 && out[len(out)-1].Key() == k || !sorted && seen[k] {
+			continue // sorted, a key's discrepancies are side by side
+		}
+		if !sorted {
+			seen[k] = true
+		}
+		d.Response, d.Comment, d.AnsweredOn = "", "", 0
+		out = append(out, Finding{Discrepancy: d, FirstRun: runID})
+	}
+	return slices.Clip(out)
+}
+
 func figuresDiffer(a, b Discrepancy) bool {
 	return a.ExpectedCents != b.ExpectedCents || a.ActualCents != b.ActualCents || a.Hours != b.Hours
 }
 
 // compareFindings orders findings as discrepancies are: wholesaler,
 // reseller, kind, program, order.
-func compareFindings(a, b Finding) int {
+func compareFindings(a, b Finding) int { return compareKeys(a.Discrepancy, b.Discrepancy) }
+
+// compareKeys orders discrepancies by their finding key as
+// Outcome.Discrepancies are sorted: wholesaler, reseller, kind, program,
+// order.
+func compareKeys(a, b Discrepancy) int {
 	return cmp.Or(
 		cmp.Compare(a.Wholesaler, b.Wholesaler),
 		cmp.Compare(a.ResellerID, b.ResellerID),

@@ -2,6 +2,7 @@ package reconcile
 
 import (
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -149,6 +150,54 @@ func TestTrackFindings(t *testing.T) {
 	}
 }
 
+// TestNewFindings: the episodes a run opens, made again from its tracked
+// discrepancies, are TrackFindings' New, whether the discrepancies come
+// sorted (as Evaluate gives them, a key's lines side by side) or not, and
+// carry no answer.
+func TestNewFindings(t *testing.T) {
+	asOf := MustDate("2009-05-04")
+	const run = "2009-05-04-1"
+	a := disc("actebis", FinancingLate, "C1", "O-1", 0, 0)
+	a2 := a
+	a2.Hours = 70 // a second order line of the same order
+	b := disc("actebis", UnderApplied, "C2", "", 10000, 0)
+	c := disc("actebis", OverApplied, "C3", "", 60000, 100000)
+	old := openFinding(c, "2009-04-20", "2009-04-20-1")
+	onlyActebis := func(w string) bool { return w == "actebis" }
+	for _, tc := range []struct {
+		name    string
+		current []Discrepancy
+		want    []string
+	}{
+		{"sorted", []Discrepancy{a, a2, b, c}, []string{"C1", "C2"}},
+		{"unsorted, one key apart", []Discrepancy{a, b, c, a2}, []string{"C1", "C2"}},
+		{"none new", []Discrepancy{c}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := TrackFindings([]Finding{old}, tc.current, onlyActebis, asOf, run)
+			var ids []string
+			for _, f := range got.New {
+				ids = append(ids, f.ResellerID)
+			}
+			if !reflect.DeepEqual(ids, tc.want) {
+				t.Fatalf("new %v, want %v", ids, tc.want)
+			}
+			answered := slices.Clone(got.Discrepancies)
+			for i := range answered {
+				answered[i].Response, answered[i].Comment = AnswerInProgress, "on it"
+			}
+			if again := NewFindings(answered, run); !reflect.DeepEqual(again, got.New) {
+				t.Errorf("NewFindings gave\n%+v\nTrackFindings gave\n%+v", again, got.New)
+			}
+			for i, d := range got.Discrepancies {
+				if d.State == FindingNew && d.Ref != FindingRef(d.Key(), run) {
+					t.Errorf("discrepancy %d: ref %s, want the episode of %s", i, d.Ref, run)
+				}
+			}
+		})
+	}
+}
+
 func TestFindingRef(t *testing.T) {
 	k := FindingKey{"actebis", UnderApplied, "C1004", "", ""}
 	a, b := FindingRef(k, "2009-04-20-1"), FindingRef(k, "2009-04-27-1")
@@ -158,6 +207,22 @@ func TestFindingRef(t *testing.T) {
 	// No field can borrow from its neighbour.
 	if FindingRef(FindingKey{"a", "b", "c", "", ""}, "r") == FindingRef(FindingKey{"a", "b", "", "c", ""}, "r") {
 		t.Error("reseller and program are not kept apart")
+	}
+	// References live in ledgers and in the workbooks sent out: they never
+	// change (the first ten hex digits of SHA-256 over the fields, each
+	// followed by a zero byte), whatever the length of the fields.
+	for _, tc := range []struct {
+		k    FindingKey
+		run  string
+		want string
+	}{
+		{k, "2009-04-20-1", "81B6138C4B"},
+		{FindingKey{"big", FinancingLate, "BI0000006", "ms-financing", "CMD-00012345"}, "2009-05-04-1", "11A29F436E"},
+		{FindingKey{"w", InvalidSIREN, strings.Repeat("é", 200), "", ""}, "2009-05-04-1", "759996888A"},
+	} {
+		if got := FindingRef(tc.k, tc.run); got != tc.want {
+			t.Errorf("FindingRef(%v, %s) = %s, want %s", tc.k, tc.run, got, tc.want)
+		}
 	}
 }
 

@@ -95,6 +95,7 @@ func Exposures(lines []LineChange, who func(wholesaler, reseller string) Reselle
 		nameFrom string
 	}
 	bySIREN := map[string]*company{}
+	only := map[string][]string{}
 	var out []ResellerExposure
 	for i := range lines {
 		l := &lines[i]
@@ -114,7 +115,15 @@ func Exposures(lines []LineChange, who func(wholesaler, reseller string) Reselle
 		x := &out[c.i]
 		x.Lines++
 		x.AmountCents += l.Amount
-		if !slices.Contains(x.Wholesalers, l.Wholesaler) {
+		switch {
+		case x.Wholesalers == nil:
+			// Most companies deal with one wholesaler: they share its
+			// one-element list (full, so that an append copies it).
+			if only[l.Wholesaler] == nil {
+				only[l.Wholesaler] = []string{l.Wholesaler}
+			}
+			x.Wholesalers = only[l.Wholesaler]
+		case !slices.Contains(x.Wholesalers, l.Wholesaler):
 			x.Wholesalers = append(x.Wholesalers, l.Wholesaler)
 		}
 		if r.Name != "" && (x.Name == "" || rank(l.Wholesaler) < rank(c.nameFrom) ||

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/encours/encours/reconcile"
 )
@@ -48,13 +49,32 @@ func (st *state) evaluate(ctx context.Context) error {
 		Feeds:              st.feeds,
 		Waitlist:           waitlist,
 	})
+	detach(&st.outcome)
 	st.warnings = append(st.warnings, st.outcome.Warnings...)
 	st.identify(known)
 	st.fillSources()
+	open, err := st.store.OpenFindings(ctx, st.cfg.WholesalerIDs())
+	if err != nil {
+		return fmt.Errorf("cannot read the ledger: %w", err)
+	}
+	st.names = map[string]map[string]string{}
+	for _, w := range st.cfg.Wholesalers {
+		st.names[w.ID] = st.resellerNames(w.ID, open)
+	}
+	// What was read is decided: the accounts, statuses and orders (a few
+	// hundred MB at a million rows) are not needed any more, and go before
+	// the findings are tracked (another ~100 MB for a moment). The writers
+	// keep the raw rows, which give each accepted row's reseller.
+	for i := range st.feeds {
+		st.feeds[i].Accounts, st.feeds[i].Statuses, st.feeds[i].Orders = nil, nil, nil
+	}
+	for _, fw := range st.files {
+		fw.accounts.Rows = nil
+	}
 	if err := st.staleFeeds(ctx); err != nil {
 		return err
 	}
-	if err := st.trackFindings(ctx); err != nil {
+	if err := st.trackFindings(ctx, open); err != nil {
 		return err
 	}
 
@@ -78,20 +98,44 @@ func (st *state) evaluate(ctx context.Context) error {
 		Resolved:      reconcile.ReportResolved(st.findings.Resolved),
 		Responses:     nonNil(st.responses),
 	}
-	st.names = map[string]map[string]string{}
-	for _, w := range st.cfg.Wholesalers {
-		st.names[w.ID] = st.resellerNames(w.ID)
-	}
-	// What was read is decided: the accounts, statuses and orders (a few
-	// hundred MB at a million rows) are not needed any more. The writers
-	// keep the raw rows, which give each accepted row's reseller.
-	for i := range st.feeds {
-		st.feeds[i].Accounts, st.feeds[i].Statuses, st.feeds[i].Orders = nil, nil, nil
-	}
-	for _, fw := range st.files {
-		fw.accounts.Rows = nil
-	}
 	return nil
+}
+
+// detach gives the reseller ids the outcome took from the accounts their
+// own memory. An account's strings share the raw rows' 1 MiB chunks (see
+// rawRows.add): one id kept by a line would keep its whole chunk, and the
+// lines and discrepancies, spread over every chunk, would keep all of
+// them (~120 MB at a million rows) until the end of the run, long after
+// the accounts sheet is written. Equal ids side by side (the outcome is
+// sorted) share one copy.
+func detach(o *reconcile.Outcome) {
+	var c cloner
+	for i := range o.Lines {
+		o.Lines[i].ResellerID = c.clone(o.Lines[i].ResellerID)
+	}
+	for i := range o.Discrepancies {
+		o.Discrepancies[i].ResellerID = c.clone(o.Discrepancies[i].ResellerID)
+	}
+	for i := range o.Waitlist {
+		o.Waitlist[i].ResellerID = c.clone(o.Waitlist[i].ResellerID)
+	}
+	for i := range o.WaitlistChanges.Put {
+		o.WaitlistChanges.Put[i].ResellerID = c.clone(o.WaitlistChanges.Put[i].ResellerID)
+	}
+	for i := range o.WaitlistChanges.Remove {
+		o.WaitlistChanges.Remove[i].ResellerID = c.clone(o.WaitlistChanges.Remove[i].ResellerID)
+	}
+}
+
+// cloner copies strings, reusing the last copy for a string equal to the
+// last one.
+type cloner struct{ from, to string }
+
+func (c *cloner) clone(s string) string {
+	if s != c.from || c.to == "" {
+		c.from, c.to = s, strings.Clone(s)
+	}
+	return c.to
 }
 
 // staleFeeds warns about wholesalers without a new export for more than

@@ -2,7 +2,6 @@ package batch
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/encours/encours/reconcile"
 )
@@ -10,14 +9,11 @@ import (
 // trackFindings gives this run's discrepancies their state and first_seen
 // against the findings open before the run, records the answers of the
 // response files, and keeps the open findings of the wholesalers that did
-// not deliver to show them again (spec §10.1, §10.2). It reads the open
-// findings through the ledger's index: one row per open finding, never
-// the resolved history.
-func (st *state) trackFindings(ctx context.Context) error {
-	open, err := st.store.OpenFindings(ctx, st.cfg.WholesalerIDs())
-	if err != nil {
-		return fmt.Errorf("cannot read the ledger: %w", err)
-	}
+// not deliver to show them again (spec §10.1, §10.2). open is what the
+// ledger holds open before the run (evaluate reads it through its index:
+// one row per open finding, never the resolved history).
+func (st *state) trackFindings(ctx context.Context, open []reconcile.Finding) error {
+	var err error
 	delivered := map[string]bool{}
 	for _, f := range st.feeds {
 		delivered[f.Wholesaler] = true
@@ -36,17 +32,31 @@ func (st *state) trackFindings(ctx context.Context) error {
 	}
 	st.applyAnswers(st.responses, st.findings.Discrepancies, st.findings.Resolved)
 	st.applyAnswers(st.responses, st.carried, nil)
+	// At a million rows the discrepancies are ~30 MB in each copy: the
+	// tracked ones are the report's; Evaluate's and the new findings (made
+	// again from the report for the commit, see newFindings) go.
+	st.outcome.Discrepancies, st.findings.New = nil, nil
 	return nil
+}
+
+// newFindings are the findings the run opens, for the commit: made from
+// the report's discrepancies, as TrackFindings made them.
+func (st *state) newFindings() []reconcile.Finding {
+	return reconcile.NewFindings(st.report.Discrepancies, st.runID)
 }
 
 // shown is what the workbooks and mails list as findings: this run's
 // discrepancies, then the open findings of the wholesalers that did not
-// deliver (marked Carried); run.json has only the former.
+// deliver (marked Carried); run.json has only the former. It is made
+// once: every workbook and mail asks for it.
 func (st *state) shown() []reconcile.Discrepancy {
 	if len(st.carried) == 0 {
 		return st.report.Discrepancies
 	}
-	return append(st.report.Discrepancies[:len(st.report.Discrepancies):len(st.report.Discrepancies)], st.carried...)
+	if st.shownList == nil {
+		st.shownList = append(st.report.Discrepancies[:len(st.report.Discrepancies):len(st.report.Discrepancies)], st.carried...)
+	}
+	return st.shownList
 }
 
 // fillSources gives the line decisions Evaluate could not tie to an

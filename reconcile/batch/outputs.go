@@ -51,11 +51,12 @@ func (st *state) writeOutputs(out string) error {
 		xw := xlsx.Wholesaler{ID: w.ID, Name: w.Name, Language: w.Language}
 		wholesalers = append(wholesalers, xw)
 		r := st.reportFor(w.ID)
+		local := st.localFor(w, r)
 		b := xlsx.WholesalerBook{
 			Wholesaler: xw, AsOf: st.asOf, Programs: programs,
-			Lines: notify.LocalLines(w.Language, r.Lines), Discrepancies: r.Discrepancies,
+			Lines: local.lines, Discrepancies: r.Discrepancies,
 			Rejected: notify.LocalRejected(w.Language, r.RejectedRows), Files: notify.LocalFiles(w.Language, r.Files), TmpDir: st.cfg.DataDir,
-			Waitlist: notify.LocalWaitlist(w.Language, r.Waitlist),
+			Waitlist: local.waitlist,
 			Resolved: r.Resolved, Marker: reconcile.Marker{Wholesaler: w.ID, RunID: st.runID, AsOf: st.asOf},
 			Names: st.names[w.ID],
 		}
@@ -76,9 +77,10 @@ func (st *state) writeOutputs(out string) error {
 	st.progressf("writing workbooks", len(st.cfg.Wholesalers), len(st.cfg.Wholesalers)+1)
 	cb := xlsx.ConsolidatedBook{AsOf: st.asOf, Wholesalers: wholesalers, Programs: programs, Report: *st.report,
 		History: st.history, Names: st.names, TmpDir: st.cfg.DataDir}
-	cb.Report.Lines = notify.LocalLines("fr", cb.Report.Lines) // the summary is French; run.json keeps the engine's words
-	cb.Report.Files = notify.LocalFiles("fr", cb.Report.Files)
-	cb.Report.Waitlist = notify.LocalWaitlist("fr", cb.Report.Waitlist)
+	// The summary is French; run.json keeps the engine's words.
+	local := st.consolidatedLocal()
+	cb.Report.Lines, cb.Report.Waitlist = local.lines, local.waitlist
+	cb.Report.Files = notify.LocalFiles(config.LangFR, cb.Report.Files)
 	cb.Report.Discrepancies = st.shown()
 	// The accounts sheets are written: their rows (the largest part of the
 	// run's memory at a million rows) go before the consolidated book.
@@ -158,6 +160,41 @@ func (st *state) reportFor(w string) reconcile.Report {
 	}
 }
 
+// localized is a wholesaler's lines and waitlist entries with their
+// reasons in a language (notify.LocalLines, LocalWaitlist).
+type localized struct {
+	lines    []reconcile.ReportLine
+	waitlist []reconcile.WaitEntry
+}
+
+// localFor is wholesaler w's lines and waitlist entries of r (its part of
+// the report) in w's language, made once for its workbook and its mail: at
+// a million rows that is 120,000 reasons rewritten, ~30 MB each time.
+func (st *state) localFor(w config.Wholesaler, r reconcile.Report) localized {
+	if l, ok := st.local[w.ID]; ok {
+		return l
+	}
+	l := localized{lines: notify.LocalLines(w.Language, r.Lines), waitlist: notify.LocalWaitlist(w.Language, r.Waitlist)}
+	if st.local == nil {
+		st.local = map[string]localized{}
+	}
+	st.local[w.ID] = l
+	return l
+}
+
+// consolidatedLocal is every line and waitlist entry of the report in
+// French, for the consolidated workbook: a French wholesaler's own when
+// the whole report is its (one wholesaler's million rows), else made here.
+func (st *state) consolidatedLocal() localized {
+	for _, w := range st.cfg.Wholesalers {
+		l, ok := st.local[w.ID]
+		if ok && w.Language == config.LangFR && len(l.lines) == len(st.report.Lines) && len(l.waitlist) == len(st.report.Waitlist) {
+			return l
+		}
+	}
+	return localized{lines: notify.LocalLines(config.LangFR, st.report.Lines), waitlist: notify.LocalWaitlist(config.LangFR, st.report.Waitlist)}
+}
+
 // own returns the items of wholesaler w: items itself when all are, else
 // a copy of those that are (nil when none is).
 func own[T any](items []T, w string, of func(T) string) []T {
@@ -193,27 +230,38 @@ func (st *state) programNames() map[string]string {
 
 // resellerNames maps one wholesaler's reseller ids to their names, for
 // the resellers its workbook and mail can name: those with a line, a
-// discrepancy (open or resolved) or a waitlist entry. The names are those
-// its processed exports of this run give; a reseller none of them names
-// (the wholesaler did not deliver, or its export no longer lists it) gets
-// the name the ledger's resellers table last knew.
-func (st *state) resellerNames(w string) map[string]string {
-	r := st.reportFor(w)
-	wanted := map[string]bool{}
-	for _, l := range r.Lines {
-		wanted[l.ResellerID] = true
+// discrepancy or a waitlist entry, and those with an open finding in the
+// ledger (which this run may resolve). The names are those its processed
+// exports of this run give; a reseller none of them names (the wholesaler
+// did not deliver, or its export no longer lists it) gets the name the
+// ledger's resellers table last knew. It runs on the outcome, before the
+// findings are tracked: the accounts go first (see evaluate).
+func (st *state) resellerNames(w string, open []reconcile.Finding) map[string]string {
+	// Each wanted id maps to itself: the names are keyed by the outcome's
+	// own strings, not the accounts' (which share the raw rows, see detach).
+	wanted := map[string]string{}
+	for _, l := range st.outcome.Lines {
+		if l.Wholesaler == w {
+			wanted[l.ResellerID] = l.ResellerID
+		}
 	}
-	for _, d := range r.Discrepancies {
-		wanted[d.ResellerID] = true
+	for _, d := range st.outcome.Discrepancies {
+		if d.Wholesaler == w {
+			wanted[d.ResellerID] = d.ResellerID
+		}
 	}
-	for _, e := range r.Waitlist {
-		wanted[e.ResellerID] = true
+	for _, e := range st.outcome.Waitlist {
+		if e.Wholesaler == w {
+			wanted[e.ResellerID] = e.ResellerID
+		}
 	}
-	for _, f := range r.Resolved {
-		wanted[f.ResellerID] = true
+	for _, f := range open {
+		if f.Wholesaler == w {
+			wanted[f.ResellerID] = f.ResellerID
+		}
 	}
 	for id := range st.opt.NameResellers[w] {
-		wanted[id] = true
+		wanted[id] = id
 	}
 	names := map[string]string{}
 	for _, fw := range st.files {
@@ -221,8 +269,14 @@ func (st *state) resellerNames(w string) map[string]string {
 			continue
 		}
 		for _, a := range fw.accounts.Rows {
-			if a.Name != "" && wanted[a.ResellerID] {
-				names[a.ResellerID] = a.Name
+			id, ok := wanted[a.ResellerID]
+			if a.Name == "" || !ok {
+				continue
+			}
+			if n := st.reseller(w, id).Name; n == a.Name {
+				names[id] = n // identify's copy
+			} else {
+				names[id] = strings.Clone(a.Name)
 			}
 		}
 	}
@@ -256,6 +310,7 @@ func (st *state) renderMail(ctx context.Context, now time.Time) error {
 			continue
 		}
 		r := st.reportFor(w.ID)
+		local := st.localFor(w, r)
 		att, err := st.attachment(w.ID)
 		if err != nil {
 			return err
@@ -268,8 +323,8 @@ func (st *state) renderMail(ctx context.Context, now time.Time) error {
 			RunID: st.runID, AsOf: st.asOf, Language: w.Language,
 			Wholesaler: w.ID, WholesalerName: w.Name, Received: received,
 			Programs: st.programNames(), Resellers: st.names[w.ID],
-			Lines: notify.LocalLines(w.Language, r.Lines), Discrepancies: r.Discrepancies,
-			Rejected: r.RejectedRows, Files: r.Files, Waitlist: notify.LocalWaitlist(w.Language, r.Waitlist),
+			Lines: local.lines, Discrepancies: r.Discrepancies,
+			Rejected: r.RejectedRows, Files: r.Files, Waitlist: local.waitlist,
 			Resolved: r.Resolved, Responses: r.Responses,
 			Attachment: att,
 		}, mc.From, w.Emails, now)
@@ -338,6 +393,7 @@ func (st *state) commit(ctx context.Context, start, end, scheduled time.Time) er
 		Findings: st.findings, Responses: st.responses,
 		StaleMailed: st.staleMailed, StaleCleared: st.staleCleared,
 	}
+	c.Findings.New = st.newFindings()
 	for _, fw := range st.files {
 		switch fw.result.Status {
 		case reconcile.Processed, reconcile.Duplicate, reconcile.Responses:

@@ -42,7 +42,8 @@ type state struct {
 	names   map[string]map[string]string // by wholesaler: reseller id → name, for the mail
 	// ledgerReport is the report as committed: compact, gzip-compressed.
 	ledgerReport []byte
-	books        map[string]book // by wholesaler id; "" is the consolidated one
+	books        map[string]book      // by wholesaler id; "" is the consolidated one
+	local        map[string]localized // by wholesaler id: see localFor
 	messages     []reconcile.Message
 
 	// history is one row per committed run × program, oldest first, then
@@ -62,6 +63,7 @@ type state struct {
 	key          []byte
 	findings     reconcile.FindingChanges
 	carried      []reconcile.Discrepancy
+	shownList    []reconcile.Discrepancy // see shown
 	responses    []reconcile.FindingResponse
 	stale        map[string]bool
 	mailed       map[string]bool

@@ -49,16 +49,24 @@ const maxExposures = 10
 // then rank, capped like the other lists.
 func buildWaitlist(s Summary, v *view) {
 	lang := v.Lang
+	names := map[string]string{} // program id → name: the sort compares them often
+	for _, e := range s.Waitlist {
+		if _, ok := names[e.Program]; !ok {
+			names[e.Program] = programName(s, e.Program)
+		}
+	}
 	entries := slices.Clone(s.Waitlist)
 	slices.SortStableFunc(entries, func(a, b reconcile.WaitEntry) int {
-		return cmp.Or(cmp.Compare(programName(s, a.Program), programName(s, b.Program)), cmp.Compare(a.Rank, b.Rank))
+		return cmp.Or(cmp.Compare(names[a.Program], names[b.Program]), cmp.Compare(a.Rank, b.Rank))
 	})
 	var total reconcile.Cents
 	for _, e := range entries {
 		total += e.AmountCents
-		listed(&v.Waitlist, &v.Counts.Waitlisted, waitView{
-			Reseller: reseller(s, e.ResellerID), Program: programName(s, e.Program),
-			Amount: money(e.AmountCents, lang), Until: date(e.ValidUntil, lang), Since: date(e.Since, lang), Rank: e.Rank,
+		listed(&v.Waitlist, &v.Counts.Waitlisted, func() waitView {
+			return waitView{
+				Reseller: reseller(s, e.ResellerID), Program: names[e.Program],
+				Amount: money(e.AmountCents, lang), Until: date(e.ValidUntil, lang), Since: date(e.Since, lang), Rank: e.Rank,
+			}
 		})
 	}
 	v.MoreWaitlisted = v.Counts.Waitlisted - len(v.Waitlist)

@@ -127,24 +127,34 @@ func (v *view) discOf(s Summary, d reconcile.Discrepancy) discView {
 func buildFindings(s Summary, v *view) {
 	lang := v.Lang
 	f := &v.Findings
-	for _, d := range s.Discrepancies {
-		dv := v.discOf(s, d)
-		if dv.New {
-			listed(&f.New, &v.Counts.NewFindings, dv)
+	for i := range s.Discrepancies {
+		d := &s.Discrepancies[i]
+		var dv *discView // made once, when first listed
+		view := func() discView {
+			if dv == nil {
+				x := v.discOf(s, *d)
+				dv = &x
+			}
+			return *dv
+		}
+		if d.State == reconcile.FindingNew {
+			listed(&f.New, &v.Counts.NewFindings, view)
 		} else {
-			listed(&f.Open, &v.Counts.OpenFindings, dv)
+			listed(&f.Open, &v.Counts.OpenFindings, view)
 			f.Carried = f.Carried || d.Carried
 		}
 		if d.Response != "" {
-			listed(&f.Answered, &v.Counts.Answered, dv)
+			listed(&f.Answered, &v.Counts.Answered, view)
 		}
 	}
 	for _, r := range s.Resolved {
-		listed(&f.Resolved, &v.Counts.Resolved, resolvedView{
-			Kind: string(r.Kind), KindWord: KindWord(lang, r.Kind), Reseller: reseller(s, r.ResellerID), Program: programName(s, r.Program),
-			OrderID: clean(r.OrderID), Wholesaler: wholesalerName(s, r.Wholesaler),
-			Since: date(r.FirstSeen, lang), Age: reconcile.Age(lang, r.FirstSeen, s.AsOf),
-			Answer: answerText(lang, r.Response, 0, r.Comment),
+		listed(&f.Resolved, &v.Counts.Resolved, func() resolvedView {
+			return resolvedView{
+				Kind: string(r.Kind), KindWord: KindWord(lang, r.Kind), Reseller: reseller(s, r.ResellerID), Program: programName(s, r.Program),
+				OrderID: clean(r.OrderID), Wholesaler: wholesalerName(s, r.Wholesaler),
+				Since: date(r.FirstSeen, lang), Age: reconcile.Age(lang, r.FirstSeen, s.AsOf),
+				Answer: answerText(lang, r.Response, 0, r.Comment),
+			}
 		})
 	}
 	seen := map[string]bool{}

@@ -1,6 +1,7 @@
 package notify
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 
@@ -91,4 +92,57 @@ func TestLocalReasonBudgets(t *testing.T) {
 			t.Errorf("no reason of the scenario says %q: %q", w, reasons)
 		}
 	}
+}
+
+// BenchmarkLocalReason rewrites the reasons a large run gives most often
+// (a capped top-up, an order-triggered line) in French and in English.
+func BenchmarkLocalReason(b *testing.B) {
+	reasons := []string{
+		"outstanding 11 588,41 € exceeds insured limit 7 000,00 € by 4 588,41 €",
+		"outstanding 23 100,00 € exceeds insured limit 12 000,00 € by 11 100,00 €; capped at 5 000,00 €",
+		"order CMD-00012345 of 2009-04-28: 1 250,00 € of OEM Office products (threshold 1 000,00 €); line of 5 000,00 € for 6 months",
+	}
+	for _, lang := range []string{"fr", "en"} {
+		b.Run(lang, func(b *testing.B) {
+			for b.Loop() {
+				for _, r := range reasons {
+					LocalReason(lang, r)
+				}
+			}
+		})
+	}
+}
+
+// isoDate is the pattern localDates finds by hand.
+var isoDate = regexp.MustCompile(`\b\d{4}-\d\d-\d\d\b`)
+
+// localDatesRegexp is localDates as a regexp pass, what it must equal.
+func localDatesRegexp(lang, s string) string {
+	return isoDate.ReplaceAllStringFunc(s, func(d string) string {
+		var dt reconcile.Date
+		if err := dt.UnmarshalText([]byte(d)); err != nil {
+			return d
+		}
+		return dt.Format(lang)
+	})
+}
+
+// FuzzLocalDates checks localDates against the regexp it replaces: dates
+// at the ends, glued to words or other dates, impossible dates (kept),
+// accents and bytes that are not UTF-8 around them.
+func FuzzLocalDates(f *testing.F) {
+	for _, s := range []string{
+		"ended on 2009-05-04", "2009-05-04", "extended from 2009-04-30 to 2009-10-31", "x2009-05-04", "2009-05-04x",
+		"_2009-05-04", "é2009-05-04é", "2009-13-45 and 2009-02-29", "2009-05-042009-05-04", "12009-05-04",
+		"2009-05-04-2009-05-05", "\xff2009-05-04\xfe", "order 42 of 2008-12-31: 1 250,00 €", "", "2009-05-0",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		for _, lang := range []string{"fr", "en"} {
+			if got, want := localDates(lang, s), localDatesRegexp(lang, s); got != want {
+				t.Fatalf("localDates(%s, %q) = %q, want %q", lang, s, got, want)
+			}
+		}
+	})
 }

@@ -133,12 +133,13 @@ type section struct {
 // every one.
 const maxListed = 100
 
-// listed appends x to *items while fewer than maxListed are there, and
-// counts it in *n either way.
-func listed[T any](items *[]T, n *int, x T) {
+// listed appends x() to *items while fewer than maxListed are there, and
+// counts it in *n either way: an item is only formatted when it is listed
+// (a million-row run has hundreds of thousands of each).
+func listed[T any](items *[]T, n *int, x func() T) {
 	*n++
 	if len(*items) < maxListed {
-		*items = append(*items, x)
+		*items = append(*items, x())
 	}
 }
 
@@ -220,13 +221,18 @@ func buildView(s Summary, attachment string) view {
 		AsOf: date(s.AsOf, lang), Received: s.Received, Attachment: attachment,
 	}
 	var exposure, granted, expiring reconcile.Cents
-	for _, l := range s.Lines {
-		lv := lineView{
+	lineOf := func(l *reconcile.ReportLine) lineView {
+		return lineView{
 			Reseller: reseller(s, l.ResellerID), Program: programName(s, l.Program),
 			Amount: money(l.AmountCents, lang), From: date(l.ValidFrom, lang),
 			Until: date(l.ValidUntil, lang), Reason: clean(l.Reason),
 			DaysLeft: int(l.ValidUntil - s.AsOf),
 		}
+	}
+	var soon []int // the expiring lines, by index in s.Lines
+	for i := range s.Lines {
+		l := &s.Lines[i]
+		lv := func() lineView { return lineOf(l) }
 		switch l.Status {
 		case reconcile.Granted:
 			listed(&v.New, &v.Counts.New, lv)
@@ -244,28 +250,30 @@ func buildView(s Summary, attachment string) view {
 			v.Counts.Active++
 			exposure += l.AmountCents
 			if l.Expiring || l.Status == reconcile.Expiring {
-				v.Expiring = append(v.Expiring, lv)
+				soon = append(soon, i)
 				expiring += l.AmountCents
 			}
 		}
 	}
-	slices.SortStableFunc(v.Expiring, func(a, b lineView) int { return cmp.Compare(a.DaysLeft, b.DaysLeft) })
-	v.Counts.Expiring = len(v.Expiring)
-	if len(v.Expiring) > maxListed {
-		v.Expiring = v.Expiring[:maxListed:maxListed]
+	slices.SortStableFunc(soon, func(a, b int) int { return cmp.Compare(s.Lines[a].ValidUntil, s.Lines[b].ValidUntil) })
+	v.Counts.Expiring = len(soon)
+	for _, i := range soon[:min(len(soon), maxListed)] {
+		v.Expiring = append(v.Expiring, lineOf(&s.Lines[i]))
 	}
 	v.MoreExpiring = v.Counts.Expiring - len(v.Expiring)
 	v.Exposure, v.NewAmount, v.ExpiringAmount = money(exposure, lang), money(granted, lang), money(expiring, lang)
 
-	for _, d := range s.Discrepancies {
-		listed(&v.Discrepancies, &v.Counts.Discrepancies, v.discOf(s, d))
+	for i := range s.Discrepancies {
+		listed(&v.Discrepancies, &v.Counts.Discrepancies, func() discView { return v.discOf(s, s.Discrepancies[i]) })
 	}
 	v.MoreDiscrepancies = v.Counts.Discrepancies - len(v.Discrepancies)
 	buildFindings(s, &v)
 	for _, r := range s.Rejected {
-		listed(&v.Rejected, &v.Counts.Rejected, rejectedView{
-			File: clean(r.File), Sheet: clean(r.Sheet), Column: clean(r.Column),
-			Reason: clean(LocalProblem(lang, r.Reason)), Row: r.Row,
+		listed(&v.Rejected, &v.Counts.Rejected, func() rejectedView {
+			return rejectedView{
+				File: clean(r.File), Sheet: clean(r.Sheet), Column: clean(r.Column),
+				Reason: clean(LocalProblem(lang, r.Reason)), Row: r.Row,
+			}
 		})
 	}
 	v.MoreRejected = v.Counts.Rejected - len(v.Rejected)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -727,4 +728,18 @@ func TestSourceValue(t *testing.T) {
 			t.Errorf("sourceValue(%q) = %#v, want %#v", c.in, got, c.want)
 		}
 	}
+}
+
+// FuzzPlainNumber checks plainNumber against the pattern it stands for.
+func FuzzPlainNumber(f *testing.F) {
+	re := regexp.MustCompile(`^-?(0|[1-9][0-9]{0,14})(\.[0-9]{1,14})?$`)
+	for _, s := range []string{"0", "-0", "9000", "1000.5", "00123", "1.", ".5", "-", "", "123456789012345", "1234567890123456",
+		"1.12345678901234", "1.123456789012345", "1e5", "12 340", "-1.0", "0.0", "01", "1\n", "\u0661"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := plainNumber(s), re.MatchString(s); got != want {
+			t.Fatalf("plainNumber(%q) = %v, the pattern says %v", s, got, want)
+		}
+	})
 }
