@@ -44,9 +44,11 @@ var (
 	summaryHeader = []string{"Grossiste", "Programme", "Lignes", "Nouvelles lignes", "Montant accordé (nouvelles lignes)",
 		"Encours garanti (lignes en vigueur)", "Lignes à échéance", "Montant à échéance", "Révoquées", "Expirées", "Bénéficiaires (comptes)"}
 	allLinesHeader = []string{"Grossiste", "Code revendeur", "Programme", "Montant", "Valable du", "Valable jusqu'au", "Statut", "Motif"}
-	filesHeaderFR  = []string{"Grossiste", "Fichier", "Statut", "Erreur", "SHA-256"}
-	filesHeaderEN  = []string{"Wholesaler", "File", "Status", "Error", "SHA-256"}
-	fileStatusFR   = map[reconcile.FileStatus]string{
+	// The error comes last: a long one runs on over the empty cells to its
+	// right instead of being cut at the next column.
+	filesHeaderFR = []string{"Grossiste", "Fichier", "Statut", "SHA-256", "Erreur"}
+	filesHeaderEN = []string{"Wholesaler", "File", "Status", "SHA-256", "Error"}
+	fileStatusFR  = map[reconcile.FileStatus]string{
 		reconcile.Processed: "traité", reconcile.Duplicate: "doublon (déjà traité)",
 		reconcile.Quarantined: "mis en quarantaine", reconcile.Deferred: "reporté à la prochaine exécution",
 		reconcile.Responses: "réponses enregistrées",
@@ -476,7 +478,7 @@ func writeFiles(f *excelize.File, l lang, st *styles, sheet string, files []reco
 	if len(files) == 0 {
 		return writeNone(f, sheet, none, st)
 	}
-	return streamTable(f, sheet, st, head, []float64{18, 36, 28, 80, 20}, len(files), func(i int, row []any) {
+	return streamTable(f, sheet, st, head, []float64{18, 36, 28, 20, 100}, len(files), func(i int, row []any) {
 		fr := files[i]
 		style := st.plain[kText]
 		if fr.Status == reconcile.Quarantined {
@@ -489,7 +491,7 @@ func writeFiles(f *excelize.File, l lang, st *styles, sheet string, files []reco
 		row[0] = cell(style, text(wholesaler(fr.Wholesaler)))
 		row[1] = cell(style, text(fr.Name))
 		row[2] = cell(style, word)
-		row[3] = cell(style, text(fr.Error))
-		row[4] = cell(style, text(fr.SHA256))
+		row[3] = cell(style, text(fr.SHA256))
+		row[4] = cell(style, text(fr.Error))
 	})
 }

@@ -585,7 +585,7 @@ func TestWriteConsolidated(t *testing.T) {
 	if got := get(t, f, "Écarts", "A2"); got != "Actebis" {
 		t.Errorf("Écarts!A2 = %q, want the wholesaler's name", got)
 	}
-	for ref, want := range map[string]string{"A2": "Actebis", "C3": "mis en quarantaine", "D3": "legacy .xls: save it as .xlsx",
+	for ref, want := range map[string]string{"A2": "Actebis", "C3": "mis en quarantaine", "E3": "legacy .xls: save it as .xlsx",
 		"A4": "Tech Data", "C4": "reporté à la prochaine exécution"} {
 		if got := get(t, f, "Fichiers", ref); got != want {
 			t.Errorf("Fichiers!%s = %q, want %q", ref, got, want)
