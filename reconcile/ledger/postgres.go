@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -273,6 +272,9 @@ func openPostgresReadOnly(ctx context.Context, dsn string) (*Store, error) {
 // connectPostgres opens a pool on dsn, with the session settings params,
 // and checks that the server answers.
 func connectPostgres(ctx context.Context, dsn string, params map[string]string) (*Store, error) {
+	if err := unescapedUserinfo(dsn); err != nil {
+		return nil, fmt.Errorf("open ledger: %w", err)
+	}
 	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open ledger: the PostgreSQL DSN %s cannot be read: %v; write it as postgres://user:password@host:5432/database or as host=… dbname=… pairs",
@@ -298,6 +300,9 @@ func connectPostgres(ctx context.Context, dsn string, params map[string]string) 
 func Ping(ctx context.Context, c Config) error {
 	if c.Driver != Postgres {
 		return nil
+	}
+	if err := unescapedUserinfo(c.DSN); err != nil {
+		return err
 	}
 	cfg, err := pgx.ParseConfig(c.DSN)
 	if err != nil {
@@ -329,22 +334,42 @@ func describe(cfg *pgx.ConnConfig) string {
 	return fmt.Sprintf("postgres://%s@%s/%s", cfg.User, net.JoinHostPort(host, strconv.Itoa(int(cfg.Port))), cfg.Database)
 }
 
-var kvPassword = regexp.MustCompile(`(?i)(\bpassword\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)`)
+var (
+	kvPassword    = regexp.MustCompile(`(?i)(\bpassword\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)`)
+	queryPassword = regexp.MustCompile(`(?i)([?&]password=)[^&]*`)
+)
 
-// Masked returns dsn with its password replaced by xxxxx, for messages.
+// Masked returns dsn with its password replaced by xxxxx, for messages. A
+// URL is masked by hand, not through url.Parse, so that one that does not
+// parse (a bad port, a password with an unescaped / or #) is masked too:
+// everything between "user:" and the last @ is the password.
 func Masked(dsn string) string {
-	if u, err := url.Parse(dsn); err == nil && (u.Scheme == "postgres" || u.Scheme == "postgresql") {
-		if _, ok := u.User.Password(); ok {
-			u.User = url.UserPassword(u.User.Username(), "xxxxx")
-		}
-		q := u.Query()
-		if q.Has("password") {
-			q.Set("password", "xxxxx")
-			u.RawQuery = q.Encode()
-		}
-		return u.String()
+	scheme, rest, ok := strings.Cut(dsn, "://")
+	if !ok || !strings.EqualFold(scheme, "postgres") && !strings.EqualFold(scheme, "postgresql") {
+		return kvPassword.ReplaceAllString(dsn, "${1}xxxxx")
 	}
-	return kvPassword.ReplaceAllString(dsn, "${1}xxxxx")
+	if at := strings.LastIndex(rest, "@"); at >= 0 {
+		if user, _, hasPassword := strings.Cut(rest[:at], ":"); hasPassword {
+			rest = user + ":xxxxx" + rest[at:]
+		}
+	}
+	return scheme + "://" + queryPassword.ReplaceAllString(rest, "${1}xxxxx")
+}
+
+// unescapedUserinfo refuses a URL whose user or password holds a / or #
+// that is not percent-encoded: a URL parser would end the host there and
+// read the rest of the password as the port, the database or a fragment,
+// and name it in its messages.
+func unescapedUserinfo(dsn string) error {
+	scheme, rest, ok := strings.Cut(dsn, "://")
+	if !ok || !strings.EqualFold(scheme, "postgres") && !strings.EqualFold(scheme, "postgresql") {
+		return nil
+	}
+	rest, _, _ = strings.Cut(rest, "?")
+	if at := strings.LastIndex(rest, "@"); at >= 0 && strings.ContainsAny(rest[:at], "/#") {
+		return fmt.Errorf("the PostgreSQL DSN %s cannot be read: its user or password holds a / or # that must be percent-encoded (%%2F, %%23)", Masked(dsn))
+	}
+	return nil
 }
 
 // unquoteDSN is the parse error's reason, without the DSN it quotes.

@@ -37,9 +37,32 @@ func TestMasked(t *testing.T) {
 		"host=db.example user=enc password=s3cret dbname=encours":         "host=db.example user=enc password=xxxxx dbname=encours",
 		"host=db.example password='s3 cret' dbname=encours":               "host=db.example password=xxxxx dbname=encours",
 		"postgres://enc@db.example/encours":                               "postgres://enc@db.example/encours",
+		// URLs that do not parse are masked all the same.
+		"postgres://enc:S3cretPw@127.0.0.1:notaport/encdb":  "postgres://enc:xxxxx@127.0.0.1:notaport/encdb",
+		"postgres://enc:pa/ss#1@db.example/encours":         "postgres://enc:xxxxx@db.example/encours",
+		"postgres://enc:12/ss@db.example/encours":           "postgres://enc:xxxxx@db.example/encours",
+		"postgres://enc:p@ss@db.example/encours?password=x": "postgres://enc:xxxxx@db.example/encours?password=xxxxx",
+		"POSTGRESQL://enc:s3cret@db.example/encours":        "POSTGRESQL://enc:xxxxx@db.example/encours",
 	} {
 		if got := Masked(dsn); got != want {
 			t.Errorf("Masked(%s) = %s; want %s", dsn, got, want)
+		}
+	}
+}
+
+// TestUnescapedPassword: a URL whose password holds a raw / or # is
+// refused before it is parsed, without the password; percent-encoded, or
+// in a key=value DSN, it is read.
+func TestUnescapedPassword(t *testing.T) {
+	for _, dsn := range []string{"postgres://enc:12/ss@127.0.0.1/encdb", "postgresql://enc:pa#ss@127.0.0.1/encdb"} {
+		err := Ping(context.Background(), Config{Driver: Postgres, DSN: dsn})
+		if err == nil || !strings.Contains(err.Error(), "percent-encoded") || strings.Contains(err.Error(), "ss@") {
+			t.Errorf("Ping(%s) = %v; want a refusal naming percent-encoding, without the password", dsn, err)
+		}
+	}
+	for _, dsn := range []string{"postgres://enc:12%2Fss@127.0.0.1/encdb", "postgres://enc:p@ss@127.0.0.1/encdb?options=a/b@c", "host=127.0.0.1 password=12/ss"} {
+		if err := unescapedUserinfo(dsn); err != nil {
+			t.Errorf("unescapedUserinfo(%s) = %v; want nil", dsn, err)
 		}
 	}
 }
