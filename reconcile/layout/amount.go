@@ -44,12 +44,13 @@ const (
 // may stand before or after; a leading or trailing "-", or parentheses
 // around the whole, make it negative.
 //
-// The cell's type is not visible through the row stream, so one form is
-// ambiguous: in a comma layout, a value like "1.234" or "12.345.678"
-// (1 to 3 digits not starting with 0, then groups of a dot and three digits)
-// is read as text with dot thousands, 1 234,00 €, not as the number 1,234.
-// A genuine number with exactly three decimals is so rare in money columns
-// that the French typing wins.
+// The raw value alone does not say whether the cell was a number, so one
+// form is ambiguous: in a comma layout, a value like "1.234" or
+// "12.345.678" (1 to 3 digits not starting with 0, then groups of a dot and
+// three digits) is read as text with dot thousands, 1 234,00 €, not as the
+// number 1,234. The sheet readers know the cell's type and pass
+// DecimalPoint for a number cell, so this only decides for text cells and
+// sources that do not tell.
 //
 // Rejected: empty text (ErrEmpty), anything else than the above such as
 // "12,5 %" or "1,234.56" in a comma layout (ErrNotAmount), and amounts over

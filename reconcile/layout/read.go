@@ -128,6 +128,9 @@ type sheetReader struct {
 	cols    columns
 	h       header
 	rejects []reconcile.RejectedRow
+	// numbers tells the cells the workbook stores as numbers, when the
+	// source knows (nil otherwise).
+	numbers NumberCells
 	// problems of the current row; the first names the column.
 	problemCol string
 	problems   []string
@@ -186,7 +189,13 @@ func (r *sheetReader) amount(cells []string, field int, optional, nonNegative bo
 	if optional && trim(raw) == "" {
 		return 0
 	}
-	c, err := ParseAmount(raw, r.l.Decimal)
+	decimal := r.l.Decimal
+	if r.numbers != nil && r.numbers.IsNumber(j) {
+		// A number cell is read as it is stored ("350.004"), never as
+		// text with dot thousands (spec §4: numeric cells as is).
+		decimal = DecimalPoint
+	}
+	c, err := ParseAmount(raw, decimal)
 	switch {
 	case err == nil:
 		if nonNegative && c < 0 {
@@ -312,11 +321,11 @@ const (
 // as written, case included: wholesalers' codes are case-sensitive keys.
 // A repeated reseller_id keeps the first accepted row.
 func (l Layout) ReadAccounts(src RowSource, sheet string, o ReadOptions) (Accounts, error) {
-	r := sheetReader{l: l, sheet: sheet, o: o}
+	numbers, _ := src.(NumberCells)
+	r := sheetReader{l: l, sheet: sheet, o: o, numbers: numbers}
 	status, words := l.Accounts.statusWords()
 	var out Accounts
 	seen := make(map[string]int)
-	numbers, _ := src.(NumberCells)
 	err := r.rows(src, AccountFields, AccountOptionalFields, l.Accounts, aResellerID, func(num int, cells []string) {
 		a := reconcile.Account{Row: num}
 		a.ResellerID = r.cell(cells, aResellerID)
@@ -381,7 +390,8 @@ const (
 // resellers absent from the accounts, and orders dated after the run's
 // as-of date, are the caller's to reject.
 func (l Layout) ReadOrders(src RowSource, sheet string, o ReadOptions) (Orders, error) {
-	r := sheetReader{l: l, sheet: sheet, o: o}
+	numbers, _ := src.(NumberCells)
+	r := sheetReader{l: l, sheet: sheet, o: o, numbers: numbers}
 	var cfg Sheet
 	if l.Orders != nil {
 		cfg = *l.Orders
