@@ -41,7 +41,7 @@ const (
 )
 
 var (
-	summaryHeader = []string{"Grossiste", "Programme", "Lignes", "Nouvelles lignes", "Montant accordé (nouvelles lignes)",
+	summaryHeader = []string{"Grossiste", "Programme", "Lignes (révoquées et expirées comprises)", "Nouvelles lignes", "Montant accordé (nouvelles lignes)",
 		"Encours garanti (lignes en vigueur)", "Lignes à échéance", "Montant à échéance", "Révoquées", "Expirées", "Bénéficiaires (comptes)"}
 	allLinesHeader = []string{"Grossiste", "Code revendeur", "Programme", "Montant", "Valable du", "Valable jusqu'au", "Statut", "Motif"}
 	// The error comes last: a long one runs on over the empty cells to its
