@@ -99,6 +99,7 @@ func (m *Main) cmdDaemon(ctx context.Context, args []string) error {
 		Grace:    cfg.ShutdownGrace,
 		Clock:    schedule.SystemClock{Location: cfg.Location},
 		Log:      log,
+		Skipped:  mon.SkippedBusy,
 		Next: func(t time.Time) {
 			mon.SetNext(t)
 			if !t.IsZero() {

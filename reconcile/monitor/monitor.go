@@ -121,7 +121,7 @@ func New(loc *time.Location) *Monitor {
 		}),
 		ticks: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "encours_ticks_total",
-			Help: "Schedule ticks this replica saw, by outcome: ran (this replica ran it, whatever the result) or run_elsewhere (another replica sharing the ledger had run it).",
+			Help: "Schedule ticks this replica saw, by outcome: ran (this replica ran it, whatever the result; runs_total has the result), run_elsewhere (another replica sharing the ledger had run it) or skipped_busy (this replica's previous run was still running: nothing ran for it here).",
 		}, []string{"outcome"}),
 		replicaInfo: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "encours_replica_info", Help: "1, labelled with this daemon's replica name.",
@@ -141,7 +141,7 @@ func New(loc *time.Location) *Monitor {
 	for _, s := range mailStatuses {
 		m.emails.WithLabelValues(string(s))
 	}
-	for _, o := range []string{tickRan, tickRunElsewhere} {
+	for _, o := range []string{tickRan, tickRunElsewhere, tickSkippedBusy} {
 		m.ticks.WithLabelValues(o)
 	}
 	m.reg.MustRegister(m.runs, m.duration, m.files, m.lines, m.emails, m.lastSuccessTS, m.nextTS, m.inProgress,
@@ -154,7 +154,12 @@ func New(loc *time.Location) *Monitor {
 const (
 	tickRan          = "ran"
 	tickRunElsewhere = "run_elsewhere"
+	tickSkippedBusy  = "skipped_busy"
 )
+
+// SkippedBusy records that tick came while this replica's previous run was
+// still running, so that nothing ran for it here.
+func (m *Monitor) SkippedBusy(time.Time) { m.ticks.WithLabelValues(tickSkippedBusy).Inc() }
 
 // SetReplica names this daemon among replicas sharing a ledger: /healthz
 // and the replica_info metric say it.

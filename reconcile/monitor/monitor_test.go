@@ -245,9 +245,10 @@ func TestReplicas(t *testing.T) {
 	if h.LastTick == nil || h.LastTick.RanBy != "replica-b" || h.LastTick.Result != OK || !h.LastTick.ScheduledAt.Equal(next) {
 		t.Errorf("after a tick run here: %+v", h.LastTick)
 	}
+	m.SkippedBusy(next.Add(time.Minute))
 	_, _, body := get(t, srv, "/metrics")
 	for _, want := range []string{`encours_replica_info{replica="replica-b"} 1`, `encours_ticks_total{outcome="ran"} 1`,
-		`encours_ticks_total{outcome="run_elsewhere"} 1`, `encours_run_in_progress 0`} {
+		`encours_ticks_total{outcome="run_elsewhere"} 1`, `encours_ticks_total{outcome="skipped_busy"} 1`, `encours_run_in_progress 0`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("/metrics lacks %s", want)
 		}

@@ -43,6 +43,9 @@ type Scheduler struct {
 	// Next, when set, hears each upcoming tick as it is planned; the zero
 	// time when the schedule has no further tick.
 	Next func(time.Time)
+	// Skipped, when set, hears each tick skipped because the previous
+	// job was still running.
+	Skipped func(time.Time)
 
 	// idle, in tests, hears that Run saw the running job return.
 	idle func()
@@ -120,6 +123,9 @@ func (s *Scheduler) Run(ctx context.Context) error {
 		}
 		if running != nil {
 			s.log().Warn("skipping a tick: the previous run is still running", "tick", next)
+			if s.Skipped != nil {
+				s.Skipped(next)
+			}
 			continue
 		}
 		start(next)

@@ -170,6 +170,8 @@ func TestSchedulerRunsEachTickOneAtATime(t *testing.T) {
 		}
 		return nil
 	})
+	skipped := make(chan time.Time, 4)
+	h.s.Skipped = func(tick time.Time) { skipped <- tick }
 	h.run()
 
 	tm := h.clock.nextTimer(t)
@@ -181,11 +183,14 @@ func TestSchedulerRunsEachTickOneAtATime(t *testing.T) {
 		t.Fatalf("run for tick %v", got)
 	}
 
-	// 07:01 comes while 07:00 still runs: skipped.
+	// 07:01 comes while 07:00 still runs: skipped, and said so.
 	h.clock.nextTimer(t)
 	h.clock.set(h.minute(7, 1))
 	if tm := h.clock.nextTimer(t); !tm.at.Equal(h.minute(7, 2)) {
 		t.Fatalf("after the skipped tick, timer at %v", tm.at)
+	}
+	if got := receive(t, skipped, "the skipped 07:01 tick"); !got.Equal(h.minute(7, 1)) {
+		t.Fatalf("skipped tick %v, want 07:01", got)
 	}
 	select {
 	case got := <-h.started:
