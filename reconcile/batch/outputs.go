@@ -65,7 +65,7 @@ func (st *state) writeOutputs(out string) error {
 			if fw.file.Wholesaler == w.ID && fw.result.Status == reconcile.Processed {
 				b.Accounts = append(b.Accounts, xlsx.AccountsSheet{
 					File: fw.file.Name, Sheet: fw.sheet, Header: fw.accounts.Header,
-					HeaderRow: fw.accounts.HeaderRow, Each: fw.raw.each,
+					HeaderRow: fw.accounts.HeaderRow, AmountCols: fw.accounts.AmountCols, Each: fw.raw.each,
 				})
 			}
 		}

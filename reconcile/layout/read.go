@@ -49,6 +49,10 @@ type Accounts struct {
 	// not take part in the applied-line reconciliation, rather than reading
 	// as 0 for everyone.
 	AppliedLineMapped bool
+	// AmountCols are the cell indexes of the sheet's amount columns
+	// (insured_limit, outstanding, applied_line when the file has it), for
+	// the annotated copy's number formats.
+	AmountCols []int
 	// idCol and nameCol are the cell indexes of reseller_id and
 	// reseller_name, for Reseller.
 	idCol, nameCol int
@@ -365,6 +369,11 @@ func (l Layout) ReadAccounts(src RowSource, sheet string, o ReadOptions) (Accoun
 	}
 	out.AppliedLineMapped = r.h.col[aAppliedLine] >= 0
 	out.idCol, out.nameCol = r.h.col[aResellerID], r.h.col[aName]
+	for _, field := range []int{aInsuredLimit, aOutstanding, aAppliedLine} {
+		if j := r.h.col[field]; j >= 0 {
+			out.AmountCols = append(out.AmountCols, j)
+		}
+	}
 	if len(out.Rows) == 0 && len(out.Rejected) == 0 {
 		return out, r.sheetErr(fmt.Errorf("%w (header on row %d): the accounts sheet must list every reseller; export it again", ErrNoRows, r.h.row))
 	}

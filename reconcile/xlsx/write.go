@@ -53,6 +53,9 @@ type AccountsSheet struct {
 	Header      []string
 	// HeaderRow is the Excel row number of Header (1 when zero).
 	HeaderRow int
+	// AmountCols are the cell indexes of the amount columns: their
+	// numbers get the workbook's euro format.
+	AmountCols []int
 	// Rows are in ascending Num order, each Num above HeaderRow.
 	Rows []SourceRow
 	// Each, when set, streams the rows instead of Rows, in the same order,

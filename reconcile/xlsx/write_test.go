@@ -54,7 +54,7 @@ func sampleBook(language string) WholesalerBook {
 			{Wholesaler: "actebis", File: "export.xlsx", Sheet: "Commandes", Row: 4, Column: "Date", Reason: "order dated after as-of"},
 		},
 		Accounts: []AccountsSheet{{
-			File: "export.xlsx", Sheet: "Encours", HeaderRow: 3,
+			File: "export.xlsx", Sheet: "Encours", HeaderRow: 3, AmountCols: []int{3, 4},
 			Header: []string{"Code client", "Raison sociale", "Statut", "Limite assurée", "Encours"},
 			Rows: []SourceRow{
 				{Num: 4, Cells: []string{"C001", evilName, "actif", "9 000,00", "12 340,00"}, ResellerID: "C001", ResellerName: evilName},
@@ -320,6 +320,21 @@ func TestWriteWholesalerAccounts(t *testing.T) {
 	}
 	if got := numFmt(style(t, f, s, "H4")); got != `#,##0.00\ "€"` {
 		t.Errorf("line amount format = %q", got)
+	}
+	// The wholesaler's own amounts: numbers in the euro format, text
+	// ("9 000,00") left as typed.
+	if got := numFmt(style(t, f, s, "D5")); got != `#,##0.00\ "€"` {
+		t.Errorf("source amount D5 (the number 1000) format = %q, want the euro format", got)
+	}
+	if got := numFmt(style(t, f, s, "C5")); strings.Contains(got, "€") {
+		t.Errorf("source text C5 format = %q, want no euro format", got)
+	}
+	// Widths follow the content: the long (hostile) name is wider than
+	// the status column, within bounds.
+	wb, _ := f.GetColWidth(s, "B")
+	wc, _ := f.GetColWidth(s, "C")
+	if wb <= wc || wb > 48 || wc < 10 {
+		t.Errorf("widths B %.1f, C %.1f: want B (names) wider than C (status), both within 10..48", wb, wc)
 	}
 	panes, err := f.GetPanes(s)
 	if err != nil || !panes.Freeze || panes.YSplit != 3 {

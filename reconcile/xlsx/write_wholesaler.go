@@ -466,6 +466,10 @@ func (ww *wholesalerWriter) decisions() map[string]decision {
 	return out
 }
 
+// widthSample is how many rows of an accounts sheet its column widths
+// are measured on.
+const widthSample = 500
+
 func (ww *wholesalerWriter) writeAccounts(sheet string, a AccountsSheet) error {
 	f, l, st := ww.f, ww.l, ww.st
 	rejected := map[int]reconcile.RejectedRow{} // this sheet's, by row
@@ -486,9 +490,34 @@ func (ww *wholesalerWriter) writeAccounts(sheet string, a AccountsSheet) error {
 	}
 	width := len(a.Header)
 	lastRow := hr
+	// Each column is as wide as its header or the widest of its first
+	// rows' values, within bounds.
+	runes := make([]int, 0, width)
+	measure := func(i int, v string) {
+		for len(runes) <= i {
+			runes = append(runes, 0)
+		}
+		runes[i] = max(runes[i], utf8.RuneCountInString(v))
+	}
+	for i, h := range a.Header {
+		measure(i, h)
+	}
+	n := 0
 	for r := range a.rows() {
 		width = max(width, len(r.Cells))
 		lastRow = max(lastRow, r.Num)
+		if n < widthSample {
+			for i, v := range r.Cells {
+				measure(i, v)
+			}
+			n++
+		}
+	}
+	isAmount := make([]bool, width)
+	for _, j := range a.AmountCols {
+		if j >= 0 && j < width {
+			isAmount[j] = true
+		}
 	}
 	ncol := width + len(l.accountDecision)
 	if err := prepareStream(f, sheet, hr, ncol, lastRow); err != nil {
@@ -503,7 +532,13 @@ func (ww *wholesalerWriter) writeAccounts(sheet string, a AccountsSheet) error {
 	}
 	widths := make([]float64, width, ncol)
 	for i := range widths {
-		widths[i] = 16
+		widths[i] = 10
+		if i < len(runes) {
+			widths[i] = min(max(float64(runes[i])+2, 10), 48)
+		}
+		if isAmount[i] {
+			widths[i] = max(widths[i], 16) // "12 340,00 €"
+		}
 	}
 	if err := setWidths(sw, append(widths, 26, 18, 18, 17, 90)...); err != nil {
 		return err
@@ -552,7 +587,12 @@ func (ww *wholesalerWriter) writeAccounts(sheet string, a AccountsSheet) error {
 			if i < len(r.Cells) {
 				v = r.Cells[i]
 			}
-			put(i, styleOf[kText], sourceValue(v))
+			val := sourceValue(v)
+			if _, number := val.(float64); number && isAmount[i] {
+				put(i, styleOf[kAmount], val)
+			} else {
+				put(i, styleOf[kText], val)
+			}
 		}
 		switch {
 		case isRej:
