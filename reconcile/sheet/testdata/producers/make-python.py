@@ -1,14 +1,17 @@
-"""make-openpyxl.py writes the workbooks of this folder that openpyxl
-produces (Debian's python3-openpyxl, 3.0.9): write-only mode, which streams
-rows as a large export does, and the normal mode with merged cells.
+"""make-python.py writes the workbooks of this folder that Python libraries
+produce, as pandas' to_excel and many ERP scripts use them: openpyxl
+(Debian's python3-openpyxl, 3.0.9) in write-only mode, which streams rows
+as a large export does, and in normal mode with merged cells; XlsxWriter
+(Debian's python3-xlsxwriter, 3.0.2) in normal and constant-memory mode.
 
-    /usr/bin/python3 make-openpyxl.py
+    /usr/bin/python3 make-python.py
 
 The tests read the committed files; they never need Python.
 """
 import datetime
 import os
 
+import xlsxwriter
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
@@ -74,5 +77,38 @@ def normal():
     wb.save(os.path.join(here, "openpyxl.xlsx"))
 
 
+def xlsx_writer(name, options):
+    wb = xlsxwriter.Workbook(os.path.join(here, name), options)
+    wb.set_properties({"created": datetime.datetime(2009, 6, 30)})
+    bold = wb.add_format({"bold": True})
+    day = wb.add_format({"num_format": "dd/mm/yyyy hh:mm"})
+    ws = wb.add_worksheet("Encours")
+    ws.merge_range("A1:H1", title, bold)
+    ws.write_row(2, 0, header, bold)
+    for i, a in enumerate(accounts):
+        r = i + 3
+        for j, v in enumerate(a):
+            if isinstance(v, (datetime.date, datetime.datetime)):
+                ws.write_datetime(r, j, v, day)
+            else:
+                ws.write(r, j, v)
+        ws.write_formula(r, 7, "=IF(ISNUMBER(D%d),D%d-E%d,0)" % (r + 1, r + 1, r + 1), None,
+                         a[3] - a[4] if isinstance(a[3], (int, float)) else 0)
+    ws.write_rich_string(3, 8, bold, "Gras", " et normal")
+    ws.write_boolean(4, 8, True)
+    ws.write_url(5, 8, "https://example.com", string="site")
+    wo = wb.add_worksheet("Commandes")
+    for i, o in enumerate(orders):
+        for j, v in enumerate(o):
+            if isinstance(v, datetime.date):
+                wo.write_datetime(i, j, v, day)
+            else:
+                wo.write(i, j, v)
+    wb.add_worksheet("Vide")
+    wb.close()
+
+
 write_only()
 normal()
+xlsx_writer("xlsxwriter.xlsx", {})
+xlsx_writer("xlsxwriter-constant-memory.xlsx", {"constant_memory": True})
