@@ -54,8 +54,8 @@ func TestReadDeclaredEncodings(t *testing.T) {
 			t.Errorf("%q: got %q, want the bytes untouched", decl, got[0].cells[0])
 		}
 	}
-	// A declaration after the first markup is not the part's.
-	wb := readOpen(t, withSheetPart(`<!-- c --><?xml version="1.0" encoding="ISO-8859-1"?><worksheet><sheetData>`+sheettest.Inline(1, "é")+`</sheetData></worksheet>`), Limits{})
+	// A declaration after the first tag is not the part's.
+	wb := readOpen(t, withSheetPart(`<worksheet><?xml version="1.0" encoding="ISO-8859-1"?><sheetData>`+sheettest.Inline(1, "é")+`</sheetData></worksheet>`), Limits{})
 	if got := readAll(t, wb, ""); got[0].cells[0] != "é" {
 		t.Errorf("late declaration: got %q", got[0].cells[0])
 	}

@@ -40,9 +40,6 @@ type scanner struct {
 	eof  bool
 	rerr error
 	part string
-	// started is set once the first markup is read: only there does an XML
-	// declaration name the part's encoding.
-	started bool
 
 	// The last tag read; name and attrs point into buf until the next call.
 	name      []byte
@@ -136,11 +133,9 @@ func (s *scanner) markup() (int, error) {
 	if !s.need(2) {
 		return tokEOF, s.fail("the part ends inside a tag")
 	}
-	first := !s.started
-	s.started = true
 	switch s.buf[s.pos+1] {
 	case '?':
-		if first {
+		if s.name == nil { // before the first tag: the XML declaration
 			return tokEOF, s.declaration()
 		}
 		return tokEOF, s.skipPast("?>")
@@ -158,8 +153,8 @@ func (s *scanner) markup() (int, error) {
 	return tokStart, nil
 }
 
-// declaration reads the processing instruction at pos, the first markup of
-// the part. When it is the XML declaration and names an encoding other
+// declaration reads a processing instruction before the first tag. When it
+// is the XML declaration and names an encoding other
 // than UTF-8 (ERP exports write ISO-8859-1 or windows-1252), the rest of
 // the part is decoded from that encoding, with the labels browsers know,
 // as excelize's decoder does (encoding/xml with html/charset's reader).
