@@ -7,9 +7,10 @@
 //
 // It reads workbooks written by Excel and by the other tools (LibreOffice,
 // spreadsheet libraries, ERP exports) as Excel does: parts found through
-// the package relationships, names compared without regard to case, and a
-// chart, dialog or macro sheet, or a sheet whose part is missing, only
-// unreadable itself. Rows come back as excelize's Rows and
+// the package relationships, names compared without regard to case, parts
+// in the encoding their XML declaration names (ISO-8859-1 or windows-1252
+// from ERP exports), and a chart, dialog or macro sheet, or a sheet whose
+// part is missing, only unreadable itself. Rows come back as excelize's Rows and
 // Columns(RawCellValue) returned them — raw values, row numbers as Excel's
 // — without importing any spreadsheet library and without writing to disk.
 package sheet

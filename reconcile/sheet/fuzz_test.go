@@ -12,11 +12,12 @@ import (
 
 // FuzzOpenWorkbook reads whole workbooks as the batch does — Open, every
 // sheet's rows, the accounts layout — seeded with the sample exports and
-// the hostile files and packages as other tools write them. Nothing
+// the hostile files, other producers' workbooks and packages as other
+// tools write them. Nothing
 // panics, every refusal is one of the named reasons, and nothing is
 // written to the temp folder.
 func FuzzOpenWorkbook(f *testing.F) {
-	for _, pattern := range []string{"../../samples/exports/*/*/*.xlsx", "testdata/hostile/*"} {
+	for _, pattern := range []string{"../../samples/exports/*/*/*.xlsx", "testdata/hostile/*", "testdata/producers/*.xlsx"} {
 		files, _ := filepath.Glob(pattern)
 		for _, p := range files {
 			if b, err := os.ReadFile(p); err == nil && len(b) < 1<<20 {
@@ -31,6 +32,7 @@ func FuzzOpenWorkbook(f *testing.F) {
 	for _, b := range otherTools() {
 		f.Add(b.Bytes())
 	}
+	f.Add(withSheetPart(`<?xml version="1.0" encoding="windows-1252"?><worksheet><sheetData>` + "<row r=\"1\"><c r=\"A1\" t=\"inlineStr\"><is><t>d\xe9j\xe0 \x80</t></is></c></row>" + `</sheetData></worksheet>`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		tmp := t.TempDir()
 		t.Setenv("TMPDIR", tmp)

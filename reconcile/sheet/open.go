@@ -182,6 +182,9 @@ func (w *Workbook) readStructure(pkg *opcPackage) (structure, error) {
 	}
 	zf := pkg.part(book)
 	if zf == nil {
+		if err := otherSpreadsheet(pkg); err != nil {
+			return st, err
+		}
 		return st, notWorkbook
 	}
 	st.read[zf] = true
@@ -253,6 +256,26 @@ func (w *Workbook) readStructure(pkg *opcPackage) (structure, error) {
 		w.sheets = append(w.sheets, e)
 	}
 	return st, nil
+}
+
+// otherSpreadsheet names the spreadsheets of other programs that are zip
+// archives too, when a file without a workbook part is one of them: an
+// OpenDocument spreadsheet (LibreOffice's .ods) or an Apple Numbers
+// document, renamed .xlsx.
+func otherSpreadsheet(pkg *opcPackage) error {
+	if zf := pkg.part("mimetype"); zf != nil && zf.UncompressedSize64 < 100 {
+		if rc, err := zf.Open(); err == nil {
+			head, _ := io.ReadAll(io.LimitReader(rc, 100))
+			rc.Close()
+			if bytes.HasPrefix(head, []byte("application/vnd.oasis.opendocument.spreadsheet")) {
+				return fmt.Errorf("%w but an OpenDocument spreadsheet (.ods), even if its name ends in .xlsx: open it in LibreOffice and save it as \"Excel 2007-365 (.xlsx)\"", ErrNotWorkbook)
+			}
+		}
+	}
+	if pkg.part("Index/Document.iwa") != nil {
+		return fmt.Errorf("%w but an Apple Numbers document, even if its name ends in .xlsx: in Numbers, use File > Export To > Excel and send that file", ErrNotWorkbook)
+	}
+	return nil
 }
 
 // parse reads a part with a scanner, counting its bytes against the budget.

@@ -6,7 +6,11 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"unicode/utf8"
+
+	"golang.org/x/text/encoding/htmlindex"
+	"golang.org/x/text/encoding/unicode"
 )
 
 // errSyntax is broken XML in a part: Open and Rows report it as ErrTruncated.
@@ -131,6 +135,9 @@ func (s *scanner) markup() (int, error) {
 	}
 	switch s.buf[s.pos+1] {
 	case '?':
+		if s.name == nil { // before the first tag: the XML declaration
+			return tokEOF, s.declaration()
+		}
 		return tokEOF, s.skipPast("?>")
 	case '!':
 		return tokEOF, s.bang(nil)
@@ -144,6 +151,63 @@ func (s *scanner) markup() (int, error) {
 		return tokEOF, err
 	}
 	return tokStart, nil
+}
+
+// declaration reads a processing instruction before the first tag. When it
+// is the XML declaration and names an encoding other
+// than UTF-8 (ERP exports write ISO-8859-1 or windows-1252), the rest of
+// the part is decoded from that encoding, with the labels browsers know,
+// as excelize's decoder does (encoding/xml with html/charset's reader).
+func (s *scanner) declaration() error {
+	var i int
+	for i = bytes.Index(s.buf[s.pos:s.end], []byte("?>")); i < 0; i = bytes.Index(s.buf[s.pos:s.end], []byte("?>")) {
+		if !s.fill() {
+			return s.fail("the part ends inside markup")
+		}
+	}
+	pi := s.buf[s.pos+2 : s.pos+i]
+	s.pos += i + 2
+	if !bytes.HasPrefix(pi, []byte("xml")) || len(pi) > 3 && !isSpace(pi[3]) {
+		return nil
+	}
+	enc := declared(pi, "encoding")
+	if enc == "" || strings.EqualFold(enc, "utf-8") {
+		return nil
+	}
+	e, err := htmlindex.Get(enc)
+	if err != nil {
+		return fmt.Errorf("%w: part %s is written in the character set %q, which encours does not know: open the file in Excel and save it again as \"Excel Workbook (.xlsx)\"",
+			ErrNotWorkbook, s.part, enc)
+	}
+	if e == unicode.UTF8 {
+		return nil
+	}
+	rest := bytes.Clone(s.buf[s.pos:s.end])
+	s.r = e.NewDecoder().Reader(io.MultiReader(bytes.NewReader(rest), s.r))
+	s.pos, s.end, s.eof = 0, 0, false
+	return nil
+}
+
+// declared returns the value of a pseudo-attribute of an XML declaration
+// (encoding="…"), or "".
+func declared(pi []byte, name string) string {
+	i := bytes.Index(pi, []byte(name))
+	if i < 0 {
+		return ""
+	}
+	v := bytes.TrimLeft(pi[i+len(name):], " \t\r\n")
+	if len(v) == 0 || v[0] != '=' {
+		return ""
+	}
+	v = bytes.TrimLeft(v[1:], " \t\r\n")
+	if len(v) == 0 || v[0] != '"' && v[0] != '\'' {
+		return ""
+	}
+	end := bytes.IndexByte(v[1:], v[0])
+	if end < 0 {
+		return ""
+	}
+	return string(v[1 : 1+end])
 }
 
 // bang handles "<!": comments are skipped, CDATA appended to text when text

@@ -1,6 +1,7 @@
 package xlsx
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -160,6 +161,14 @@ func TestReadLibreOfficeWritten(t *testing.T) {
 		ods = append(ods, filepath.Join(odsDir, strings.TrimSuffix(filepath.Base(p), ".xlsx")+".ods"))
 	}
 	soffice(t, "xlsx", backDir, ods...)
+	// An .ods renamed .xlsx is named for what it is.
+	b, err := os.ReadFile(ods[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sheet.Open(strings.NewReader(string(b)), int64(len(b)), sheet.Limits{}); !errors.Is(err, sheet.ErrNotWorkbook) || !strings.Contains(err.Error(), "OpenDocument spreadsheet (.ods)") {
+		t.Errorf("LibreOffice's .ods: %v, want ErrNotWorkbook naming an OpenDocument spreadsheet", err)
+	}
 	for _, p := range originals {
 		want := sheetCells(t, p)
 		base := filepath.Base(p)

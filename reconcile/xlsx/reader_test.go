@@ -302,7 +302,7 @@ func wellFormed(b []byte) bool {
 // FuzzReadSameAsExcelize: whenever excelize and the sheet reader both read
 // a well-formed workbook, they read the same rows.
 func FuzzReadSameAsExcelize(f *testing.F) {
-	for _, pattern := range []string{"../../samples/exports/*/*/*.xlsx", "../sheet/testdata/hostile/*"} {
+	for _, pattern := range []string{"../../samples/exports/*/*/*.xlsx", "../sheet/testdata/hostile/*", "../sheet/testdata/producers/*.xlsx"} {
 		files, _ := filepath.Glob(pattern)
 		for _, p := range files {
 			if b, err := os.ReadFile(p); err == nil && len(b) < 1<<20 {
