@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/encours/encours/reconcile"
@@ -172,7 +173,8 @@ func textDate(t, order string) (reconcile.Date, int, bool) {
 }
 
 // timeOfDay reads "", " HH:MM" or " HH:MM:SS" (and "THH:MM…" after an ISO
-// date) into seconds since midnight.
+// date, with optional fractional seconds and a final Z) into seconds since
+// midnight.
 func timeOfDay(t string, iso bool) (int, bool) {
 	if t == "" {
 		return 0, true
@@ -201,7 +203,24 @@ func timeOfDay(t string, iso bool) (int, bool) {
 			return 0, false
 		}
 		s, n = num(t[1:], 2)
-		if n != 2 || len(t) != 3 {
+		if n != 2 {
+			return 0, false
+		}
+		t = t[3:]
+		if iso {
+			// Typed date cells (t="d") as some libraries write them:
+			// "2009-06-02T00:00:00.000Z"; the fraction is dropped and the
+			// time read as written, as excelize gives it.
+			if t != "" && t[0] == '.' {
+				_, n = num(t[1:], 9)
+				if n == 0 {
+					return 0, false
+				}
+				t = t[1+n:]
+			}
+			t = strings.TrimSuffix(t, "Z")
+		}
+		if t != "" {
 			return 0, false
 		}
 	}
