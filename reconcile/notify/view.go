@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -411,16 +412,12 @@ func para(prefix, text string) string {
 }
 
 // pluralFunc returns the template function that writes "3 lignes": French
-// uses the singular for 0 and 1, English only for 1.
+// uses the singular for 0 and 1, English only for 1. The count is grouped
+// as number writes it.
 func pluralFunc(lang string) func(n any, one, many string) string {
 	return func(n any, one, many string) string {
-		var v int64
-		switch x := n.(type) {
-		case int:
-			v = int64(x)
-		case int64:
-			v = x
-		default:
+		v, ok := asInt(n)
+		if !ok {
 			return fmt.Sprint(n, "\u00a0", many)
 		}
 		singular := v == 1
@@ -428,8 +425,52 @@ func pluralFunc(lang string) func(n any, one, many string) string {
 			singular = v >= -1 && v <= 1
 		}
 		if singular {
-			return fmt.Sprintf("%d\u00a0%s", v, one)
+			return number(lang, v) + "\u00a0" + one
 		}
-		return fmt.Sprintf("%d\u00a0%s", v, many)
+		return number(lang, v) + "\u00a0" + many
 	}
+}
+
+// numFunc returns the template function num: a count as number writes
+// it, anything else as fmt.Sprint does.
+func numFunc(lang string) func(n any) string {
+	return func(n any) string {
+		if v, ok := asInt(n); ok {
+			return number(lang, v)
+		}
+		return fmt.Sprint(n)
+	}
+}
+
+func asInt(n any) (int64, bool) {
+	switch x := n.(type) {
+	case int:
+		return int64(x), true
+	case int64:
+		return x, true
+	}
+	return 0, false
+}
+
+// number writes a count with its thousands grouped: "20\u00a0060" in
+// French (a no-break space, as in the amounts), "20,060" in English.
+func number(lang string, n int64) string {
+	sep := "\u00a0"
+	if lang == "en" {
+		sep = ","
+	}
+	s := strconv.FormatInt(n, 10)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	if neg {
+		b.WriteByte('-')
+	}
+	for i, r := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteString(sep)
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
