@@ -310,20 +310,8 @@ var problemFR = []problemRule{
 		"le dossier $1 n'a pas été ouvert : les sous-dossiers ne sont pas lus, remontez ses fichiers dans $2"),
 	rule(`^(.+) is not a regular file and was left alone$`,
 		"$1 n'est pas un fichier ordinaire et n'a pas été touché"),
-	{regexp.MustCompile(`^stale_feed: (\S+): no new export since (\d{4}-\d\d-\d\d) \((\d+) days\); ask (.+) for this week's export$`),
-		func(m []string) (string, bool) {
-			return localDates("fr", expand("stale_feed : $1 : aucun nouvel export depuis le $2 ($3 jours) ; demandez à $4 l'export de la semaine", m)), true
-		}},
-	{regexp.MustCompile(`^stale_feed: (\S+): no export received since encours started on (\d{4}-\d\d-\d\d) \((\d+) days\); ask (.+) to send its export$`),
-		func(m []string) (string, bool) {
-			return localDates("fr", expand("stale_feed : $1 : aucun export reçu depuis la mise en service d'encours le $2 ($3 jours) ; demandez à $4 d'envoyer son export", m)), true
-		}},
 	rule(`^(.+) is (\d+) MiB, over the (\d+) MiB a mail may carry: it is not attached; it is in (.+)$`,
 		"$1 fait $2 Mio, au-delà des $3 Mio qu'un courriel peut porter : il n'est pas joint ; il se trouve dans $4"),
-	rule(`^retention: run folder (.+?) could not be removed: (.*)$`,
-		"conservation : le dossier de traitement $1 n'a pas pu être supprimé (détail technique : $2)"),
-	rule(`^retention: cannot list (.+?): (.*)$`,
-		"conservation : impossible de lister $1 (détail technique : $2)"),
 	rule(`^(.+) could not be moved out of the inbox: (.*)$`,
 		"$1 n'a pas pu être sorti de la boîte de dépôt ; il sera vu comme un doublon au prochain passage (détail technique : $2)"),
 }

@@ -294,7 +294,7 @@ func buildView(s Summary, attachment string) view {
 	v.Counts.Quarantined, v.Counts.Deferred = len(v.Quarantined), len(v.Deferred)
 	buildWaitlist(s, &v)
 	for _, w := range s.Warnings {
-		v.Warnings = append(v.Warnings, clean(LocalWarning(lang, w)))
+		v.Warnings = append(v.Warnings, clean(localWarning(lang, w, func(id string) string { return programName(s, id) })))
 	}
 	return v
 }
