@@ -139,9 +139,16 @@ var problemFR = []problemRule{
 	rule(`^(.+) is empty: every row needs the reseller's code$`,
 		"« $1 » est vide : chaque ligne doit porter le code du revendeur"),
 	rule(`^(.+) is empty: fill it in$`, "« $1 » est vide : remplissez-la"),
-	rule(`^(.+) is empty: write one of (.+)$`, "« $1 » est vide : écrivez l'un des statuts $2"),
-	rule(`^(.+) `+cellText+` is not a known status: write one of (.+), or add it to status_values in config.yaml$`,
-		"« $1 » : « $2 » n'est pas un statut connu : écrivez l'un des statuts $3, ou ajoutez-le à status_values dans config.yaml"),
+	// The status words are the layout's, as configured: each is quoted,
+	// so that a French reader sees words to type, not English text.
+	{regexp.MustCompile(`^(.+) is empty: write one of (.+)$`), func(m []string) (string, bool) {
+		return "« " + m[1] + " » est vide : écrivez l'un des statuts " + wordList(m[2]), true
+	}},
+	{regexp.MustCompile(`^(.+) ` + cellText + ` is not a known status: write one of (.+), or add it to status_values in config.yaml$`),
+		func(m []string) (string, bool) {
+			return "« " + m[1] + " » : « " + m[2] + " » n'est pas un statut connu : écrivez l'un des statuts " + wordList(m[3]) +
+				", ou ajoutez-le à status_values dans config.yaml", true
+		}},
 	rule(`^(.+) `+cellText+` is negative: it cannot be below 0$`,
 		"« $1 » : « $2 » est négatif : le montant ne peut pas être inférieur à 0"),
 	rule(`^(.+) is empty: write the amount, 0 if none$`,
@@ -341,6 +348,19 @@ func sizeFR(s string) string {
 		n += "," + m[2]
 	}
 	return n + " " + unit
+}
+
+// wordList quotes each word of a ", "-separated list the French way:
+// « active », « ok » ou « closed ».
+func wordList(s string) string {
+	words := strings.Split(s, ", ")
+	for i, w := range words {
+		words[i] = "« " + w + " »"
+	}
+	if len(words) == 1 {
+		return words[0]
+	}
+	return strings.Join(words[:len(words)-1], ", ") + " ou " + words[len(words)-1]
 }
 
 // groupDigits writes 104857600 as 104 857 600.

@@ -269,11 +269,17 @@ func buildView(s Summary, attachment string) view {
 	}
 	v.MoreDiscrepancies = v.Counts.Discrepancies - len(v.Discrepancies)
 	buildFindings(s, &v)
+	// A wholesaler is told what it can do, not what the vendor's
+	// configuration would need.
+	problem := LocalProblem
+	if s.Wholesaler != "" {
+		problem = WholesalerProblem
+	}
 	for _, r := range s.Rejected {
 		listed(&v.Rejected, &v.Counts.Rejected, func() rejectedView {
 			return rejectedView{
 				File: clean(r.File), Sheet: clean(r.Sheet), Column: clean(r.Column),
-				Reason: clean(LocalProblem(lang, r.Reason)), Row: r.Row,
+				Reason: clean(problem(lang, r.Reason)), Row: r.Row,
 			}
 		})
 	}
@@ -281,7 +287,7 @@ func buildView(s Summary, attachment string) view {
 	for _, f := range s.Files {
 		fv := fileView{
 			Wholesaler: clean(f.Wholesaler), WholesalerName: wholesalerName(s, f.Wholesaler),
-			Name: clean(f.Name), Status: string(f.Status), Error: clean(LocalProblem(lang, f.Error)),
+			Name: clean(f.Name), Status: string(f.Status), Error: clean(problem(lang, f.Error)),
 		}
 		v.Files = append(v.Files, fv)
 		switch f.Status {
