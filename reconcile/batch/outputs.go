@@ -55,7 +55,7 @@ func (st *state) writeOutputs(out string) error {
 		b := xlsx.WholesalerBook{
 			Wholesaler: xw, AsOf: st.asOf, Programs: programs,
 			Lines: local.lines, Discrepancies: r.Discrepancies,
-			Rejected: notify.LocalRejected(w.Language, r.RejectedRows), Files: notify.LocalFiles(w.Language, r.Files), TmpDir: st.cfg.DataDir,
+			Rejected: notify.WholesalerRejected(w.Language, r.RejectedRows), Files: notify.WholesalerFiles(w.Language, r.Files), TmpDir: st.cfg.DataDir,
 			Waitlist: local.waitlist,
 			Resolved: r.Resolved, Marker: reconcile.Marker{Wholesaler: w.ID, RunID: st.runID, AsOf: st.asOf},
 			Names: st.names[w.ID],

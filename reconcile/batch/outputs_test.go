@@ -129,7 +129,7 @@ func TestOutputsCarryBudgets(t *testing.T) {
 		"credit@etc.example": {has: []string{"WAITLIST", "ETC-WAITING", "rank 1", "ETC-WAITING-2", "rank 3"},
 			hasNot: []string{"A-WAITING", "budget:", "30,000.00", "552"}},
 		"pm@vendor.example": {has: []string{"BUDGETS DES PROGRAMMES", "29 500,00 € utilisés sur 30 000,00 €",
-			"552 100 554 · Dupont SARL · Actebis, ETC", "budget : mezzanine : les lignes en vigueur du programme utilisent 29 500,00 €"}},
+			"552 100 554 · Dupont SARL · Actebis, ETC", "Budget dépassé pour « Programme Mezzanine » : ses lignes en vigueur utilisent 29 500,00 €"}},
 	} {
 		body, ok := bodies[who]
 		if !ok {

@@ -181,21 +181,22 @@ func TestLocalWarning(t *testing.T) {
 	amountOnly := reconcile.BudgetWarning(&reconcile.Program{ID: "oem-office",
 		Budget: &reconcile.Budget{MaxTotal: 3000000}}, 4200000, 14)
 	countOnly := reconcile.BudgetWarning(&reconcile.Program{ID: "m",
-		Budget: &reconcile.Budget{MaxBeneficiaries: 1}}, 1500000, 3)
-	const tail = " ; rien n'est révoqué, et rien de nouveau n'est accordé tant que des lignes ne se terminent pas et ne libèrent pas de place"
+		Budget: &reconcile.Budget{MaxBeneficiaries: 1}}, 1500000, 3000)
+	const tail = ". Rien n'est révoqué, et rien de nouveau n'est accordé tant que des lignes ne se terminent pas et ne libèrent pas de place."
+	const tailEN = ". Nothing is revoked, and nothing new is granted until lines end and free room."
 	for _, tc := range []struct{ lang, in, want string }{
-		{"fr", budgetWarning, "budget : mezzanine : les lignes en vigueur du programme utilisent 42\u00a0000,00\u00a0€, soit 12\u00a0000,00\u00a0€ de plus que le budget (max_total 30\u00a0000,00\u00a0€) et sont au nombre de 14, soit 2 de plus que le budget (max_beneficiaries 12)" + tail},
-		{"fr", amountOnly, "budget : oem-office : les lignes en vigueur du programme utilisent 42\u00a0000,00\u00a0€, soit 12\u00a0000,00\u00a0€ de plus que le budget (max_total 30\u00a0000,00\u00a0€)" + tail},
-		{"fr", countOnly, "budget : m : les lignes en vigueur du programme sont au nombre de 3, soit 2 de plus que le budget (max_beneficiaries 1)" + tail},
-		{"en", budgetWarning, "budget: mezzanine: the program's valid lines use €42,000.00, over max_total €30,000.00 by €12,000.00 and number 14, over max_beneficiaries 12 by 2; nothing is revoked, and nothing new is granted until lines end and free room"},
+		{"fr", budgetWarning, "Budget dépassé pour «\u00a0mezzanine\u00a0» : ses lignes en vigueur utilisent 42\u00a0000,00\u00a0€, soit 12\u00a0000,00\u00a0€ de plus que le budget (max_total 30\u00a0000,00\u00a0€) et sont au nombre de 14, soit 2 de plus que le budget (max_beneficiaries 12)" + tail},
+		{"fr", amountOnly, "Budget dépassé pour «\u00a0oem-office\u00a0» : ses lignes en vigueur utilisent 42\u00a0000,00\u00a0€, soit 12\u00a0000,00\u00a0€ de plus que le budget (max_total 30\u00a0000,00\u00a0€)" + tail},
+		{"fr", countOnly, "Budget dépassé pour «\u00a0m\u00a0» : ses lignes en vigueur sont au nombre de 3\u00a0000, soit 2\u00a0999 de plus que le budget (max_beneficiaries 1)" + tail},
+		{"en", budgetWarning, `Budget exceeded for "mezzanine": its valid lines use €42,000.00, over max_total €30,000.00 by €12,000.00, and number 14, over max_beneficiaries 12 by 2` + tailEN},
+		{"en", countOnly, `Budget exceeded for "m": its valid lines number 3,000, over max_beneficiaries 1 by 2,999` + tailEN},
 		// Figures it cannot read, or a phrasing it does not know: whole, in English.
 		{"fr", "budget: m: the program's valid lines use lots; nothing is revoked, and nothing new is granted until lines end and free room",
 			"budget: m: the program's valid lines use lots; nothing is revoked, and nothing new is granted until lines end and free room"},
 		{"fr", "techdata: no new export for 9 days", "techdata: no new export for 9 days"},
 		{"en", "techdata: no new export for 9 days", "techdata: no new export for 9 days"},
 		// Other warnings go through LocalProblem's table.
-		{"fr", "stale_feed: ingram: no new export since 2009-04-20 (14 days); ask Ingram Micro for this week's export",
-			"stale_feed : ingram : aucun nouvel export depuis le 20/04/2009 (14 jours) ; demandez à Ingram Micro l'export de la semaine"},
+		{"fr", "/srv/inbox/etc/fifo is not a regular file and was left alone", "/srv/inbox/etc/fifo n'est pas un fichier ordinaire et n'a pas été touché"},
 	} {
 		if got := LocalWarning(tc.lang, tc.in); got != tc.want {
 			t.Errorf("LocalWarning(%s, %q)\n got %q\nwant %q", tc.lang, tc.in, got, tc.want)
@@ -244,7 +245,7 @@ func TestRenderManagersBudgets(t *testing.T) {
 			" 1. 100\u00a0000\u00a0011 · Société 11 · Actebis, ETC · 2\u00a0lignes · 12\u00a0000,00\u00a0€",
 			"10. 100\u00a0000\u00a0002 · Société 02 · ETC · 1\u00a0ligne · 3\u00a0000,00\u00a0€",
 			"12 revendeurs identifiés par leur SIREN au total : voir la feuille Revendeurs du classeur.",
-			"les lignes en vigueur du programme utilisent 42\u00a0000,00\u00a0€"},
+			"- Budget dépassé pour «\u00a0Programme Mezzanine\u00a0» : ses lignes en\n  vigueur utilisent 42\u00a0000,00\u00a0€"},
 			[]string{"Budgets des programmes", "sans limite", "dépassé de 12\u00a0000,00\u00a0€", "14 / 12", "3 (13\u00a0600,00\u00a0€)",
 				"100\u00a0000\u00a0011", "Société 11", "Actebis, ETC", "12\u00a0000,00\u00a0€", "budget épuisé",
 				"de plus que le budget (max_total 30\u00a0000,00\u00a0€)"}},
@@ -254,7 +255,7 @@ func TestRenderManagersBudgets(t *testing.T) {
 			"- Promo printemps: €5,000.00 used, no amount limit; 1\u00a0beneficiary of 40; waitlist empty\nLARGEST EXPOSURES PER RESELLER",
 			" 1. 100\u00a0000\u00a0011 · Société 11 · Actebis, ETC · 2\u00a0lines · €12,000.00",
 			"12 resellers identified by their SIREN in all",
-			"valid lines use €42,000.00, over max_total €30,000.00"},
+			"- Budget exceeded for \"Programme Mezzanine\": its valid lines use\n  €42,000.00, over max_total €30,000.00"},
 			[]string{"Program budgets", "no limit", "over by €12,000.00", "Largest exposures per reseller"}},
 	} {
 		t.Run(tc.lang, func(t *testing.T) {

@@ -139,9 +139,16 @@ var problemFR = []problemRule{
 	rule(`^(.+) is empty: every row needs the reseller's code$`,
 		"« $1 » est vide : chaque ligne doit porter le code du revendeur"),
 	rule(`^(.+) is empty: fill it in$`, "« $1 » est vide : remplissez-la"),
-	rule(`^(.+) is empty: write one of (.+)$`, "« $1 » est vide : écrivez l'un des statuts $2"),
-	rule(`^(.+) `+cellText+` is not a known status: write one of (.+), or add it to status_values in config.yaml$`,
-		"« $1 » : « $2 » n'est pas un statut connu : écrivez l'un des statuts $3, ou ajoutez-le à status_values dans config.yaml"),
+	// The status words are the layout's, as configured: each is quoted,
+	// so that a French reader sees words to type, not English text.
+	{regexp.MustCompile(`^(.+) is empty: write one of (.+)$`), func(m []string) (string, bool) {
+		return "« " + m[1] + " » est vide : écrivez l'un des statuts " + wordList(m[2]), true
+	}},
+	{regexp.MustCompile(`^(.+) ` + cellText + ` is not a known status: write one of (.+), or add it to status_values in config.yaml$`),
+		func(m []string) (string, bool) {
+			return "« " + m[1] + " » : « " + m[2] + " » n'est pas un statut connu : écrivez l'un des statuts " + wordList(m[3]) +
+				", ou ajoutez-le à status_values dans config.yaml", true
+		}},
 	rule(`^(.+) `+cellText+` is negative: it cannot be below 0$`,
 		"« $1 » : « $2 » est négatif : le montant ne peut pas être inférieur à 0"),
 	rule(`^(.+) is empty: write the amount, 0 if none$`,
@@ -316,20 +323,8 @@ var problemFR = []problemRule{
 		"le dossier $1 n'a pas été ouvert : les sous-dossiers ne sont pas lus, remontez ses fichiers dans $2"),
 	rule(`^(.+) is not a regular file and was left alone$`,
 		"$1 n'est pas un fichier ordinaire et n'a pas été touché"),
-	{regexp.MustCompile(`^stale_feed: (\S+): no new export since (\d{4}-\d\d-\d\d) \((\d+) days\); ask (.+) for this week's export$`),
-		func(m []string) (string, bool) {
-			return localDates("fr", expand("stale_feed : $1 : aucun nouvel export depuis le $2 ($3 jours) ; demandez à $4 l'export de la semaine", m)), true
-		}},
-	{regexp.MustCompile(`^stale_feed: (\S+): no export received since encours started on (\d{4}-\d\d-\d\d) \((\d+) days\); ask (.+) to send its export$`),
-		func(m []string) (string, bool) {
-			return localDates("fr", expand("stale_feed : $1 : aucun export reçu depuis la mise en service d'encours le $2 ($3 jours) ; demandez à $4 d'envoyer son export", m)), true
-		}},
 	rule(`^(.+) is (\d+) MiB, over the (\d+) MiB a mail may carry: it is not attached; it is in (.+)$`,
 		"$1 fait $2 Mio, au-delà des $3 Mio qu'un courriel peut porter : il n'est pas joint ; il se trouve dans $4"),
-	rule(`^retention: run folder (.+?) could not be removed: (.*)$`,
-		"conservation : le dossier de traitement $1 n'a pas pu être supprimé (détail technique : $2)"),
-	rule(`^retention: cannot list (.+?): (.*)$`,
-		"conservation : impossible de lister $1 (détail technique : $2)"),
 	rule(`^(.+) could not be moved out of the inbox: (.*)$`,
 		"$1 n'a pas pu être sorti de la boîte de dépôt ; il sera vu comme un doublon au prochain passage (détail technique : $2)"),
 }
@@ -359,6 +354,19 @@ func sizeFR(s string) string {
 		n += "," + m[2]
 	}
 	return n + " " + unit
+}
+
+// wordList quotes each word of a ", "-separated list the French way:
+// « active », « ok » ou « closed ».
+func wordList(s string) string {
+	words := strings.Split(s, ", ")
+	for i, w := range words {
+		words[i] = "« " + w + " »"
+	}
+	if len(words) == 1 {
+		return words[0]
+	}
+	return strings.Join(words[:len(words)-1], ", ") + " ou " + words[len(words)-1]
 }
 
 // groupDigits writes 104857600 as 104 857 600.

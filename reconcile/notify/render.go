@@ -12,6 +12,7 @@ import (
 	"sync"
 	texttemplate "text/template"
 	"time"
+	"unicode"
 
 	gomail "github.com/wneessen/go-mail"
 
@@ -92,8 +93,9 @@ func render(s Summary, audience, from string, recipients []string, now time.Time
 		return nil, fmt.Errorf("render %s subject: %w", set.name, err)
 	}
 	// A subject is one line whatever the data held, with plain spaces so
-	// that it reads (and searches) the same in every client.
-	v.Subject = strings.ReplaceAll(clean(subj.String()), "\u00a0", " ")
+	// that it reads (and searches) the same in every client; only the
+	// no-break spaces grouping a count's digits stay ("20 060").
+	v.Subject = plainSpaces(clean(subj.String()))
 	if err := set.text.Execute(&text, v); err != nil {
 		return nil, fmt.Errorf("render %s text: %w", set.name, err)
 	}
@@ -219,6 +221,7 @@ func templateSet(audience, lang string) (*set, error) {
 	s := &set{name: name}
 	funcs := texttemplate.FuncMap{
 		"plural": pluralFunc(lang),
+		"num":    numFunc(lang),
 		"para":   para,
 		"join":   func(xs []string) string { return strings.Join(xs, ", ") },
 		// section's count is the section's number of lines, of which items
@@ -240,6 +243,7 @@ func templateSet(audience, lang string) (*set, error) {
 	s.text = t
 	h, err := htmltemplate.New(name+".html.tmpl").Funcs(htmltemplate.FuncMap{
 		"plural":  funcs["plural"],
+		"num":     funcs["num"],
 		"section": funcs["section"],
 	}).ParseFS(templates.FS, name+".html.tmpl")
 	if err != nil {
@@ -257,4 +261,16 @@ func megabytes(n int64, lang string) string {
 		return fmt.Sprintf("%d MB", mb)
 	}
 	return fmt.Sprintf("%d\u00a0Mo", mb)
+}
+
+// plainSpaces replaces the no-break spaces of s by plain ones, except
+// between two digits, where one groups the thousands of a count.
+func plainSpaces(s string) string {
+	r := []rune(s)
+	for i, c := range r {
+		if c == '\u00a0' && !(i > 0 && i+1 < len(r) && unicode.IsDigit(r[i-1]) && unicode.IsDigit(r[i+1])) {
+			r[i] = ' '
+		}
+	}
+	return string(r)
 }

@@ -9,6 +9,7 @@ import (
 	"mime/multipart"
 	"net/mail"
 	"os"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -201,12 +202,15 @@ func TestRenderAttachmentOmitted(t *testing.T) {
 
 // TestRenderLargeSummaryListsAFew: a wholesaler with thousands of lines
 // and discrepancies gets exact counts, at most maxListed items per
-// section, and a line saying how many more the workbook holds.
+// section, and a line saying how many more the workbook holds. Every
+// count, in the subject and both bodies, has its thousands grouped the
+// language's way.
 func TestRenderLargeSummaryListsAFew(t *testing.T) {
 	now := time.Date(2009, 5, 4, 7, 0, 0, 0, time.UTC)
-	for _, tc := range []struct{ lang, more string }{
-		{"fr", "… et 4900 autres : voir le classeur."},
-		{"en", "… and 4900 more: see the workbook."},
+	ungrouped := regexp.MustCompile(`\b(5000|4900)\b`)
+	for _, tc := range []struct{ lang, more, subject string }{
+		{"fr", "… et 4\u00a0900 autres : voir le classeur.", "5\u00a0000 nouvelles lignes, 5\u00a0000 à échéance, 5\u00a0000 écarts"},
+		{"en", "… and 4,900 more: see the workbook.", "5,000 new lines, 5,000 expiring, 5,000 discrepancies"},
 	} {
 		t.Run(tc.lang, func(t *testing.T) {
 			s := sample("actebis", tc.lang)
@@ -214,7 +218,7 @@ func TestRenderLargeSummaryListsAFew(t *testing.T) {
 			for i := range 5000 {
 				id := fmt.Sprintf("C%05d", i)
 				s.Lines = append(s.Lines, reconcile.ReportLine{Wholesaler: "actebis", Program: "mezzanine", ResellerID: id,
-					AmountCents: 100000, ValidFrom: asOf, ValidUntil: asOf.AddDays(57), Status: reconcile.Granted, Reason: "r"})
+					AmountCents: 100000, ValidFrom: asOf, ValidUntil: asOf.AddDays(57), Status: reconcile.Granted, Reason: "r", Expiring: true})
 				s.Discrepancies = append(s.Discrepancies, reconcile.Discrepancy{Wholesaler: "actebis", Kind: reconcile.UnderApplied,
 					ResellerID: id, ExpectedCents: 100000})
 			}
@@ -232,8 +236,16 @@ func TestRenderLargeSummaryListsAFew(t *testing.T) {
 			}
 			p := parse(t, msgs[0].EML)
 			for _, body := range []string{p.text, p.html} {
-				if got := strings.Count(strings.Join(strings.Fields(body), " "), strings.Join(strings.Fields(tc.more), " ")); got != 2 {
-					t.Errorf("%q appears %d times, want 2 (new lines, discrepancies)", tc.more, got)
+				if got := strings.Count(body, tc.more); got != 3 {
+					t.Errorf("%q appears %d times, want 3 (new, expiring lines, discrepancies)", tc.more, got)
+				}
+			}
+			if !strings.Contains(msgs[0].Subject, tc.subject) {
+				t.Errorf("subject %q does not say %q", msgs[0].Subject, tc.subject)
+			}
+			for what, text := range map[string]string{"subject": msgs[0].Subject, "text": p.text, "html": p.html} {
+				if m := ungrouped.FindAllString(text, -1); m != nil {
+					t.Errorf("%s has counts without their thousands grouped: %q", what, m)
 				}
 			}
 		})

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -268,11 +269,17 @@ func buildView(s Summary, attachment string) view {
 	}
 	v.MoreDiscrepancies = v.Counts.Discrepancies - len(v.Discrepancies)
 	buildFindings(s, &v)
+	// A wholesaler is told what it can do, not what the vendor's
+	// configuration would need.
+	problem := LocalProblem
+	if s.Wholesaler != "" {
+		problem = WholesalerProblem
+	}
 	for _, r := range s.Rejected {
 		listed(&v.Rejected, &v.Counts.Rejected, func() rejectedView {
 			return rejectedView{
 				File: clean(r.File), Sheet: clean(r.Sheet), Column: clean(r.Column),
-				Reason: clean(LocalProblem(lang, r.Reason)), Row: r.Row,
+				Reason: clean(problem(lang, r.Reason)), Row: r.Row,
 			}
 		})
 	}
@@ -280,7 +287,7 @@ func buildView(s Summary, attachment string) view {
 	for _, f := range s.Files {
 		fv := fileView{
 			Wholesaler: clean(f.Wholesaler), WholesalerName: wholesalerName(s, f.Wholesaler),
-			Name: clean(f.Name), Status: string(f.Status), Error: clean(LocalProblem(lang, f.Error)),
+			Name: clean(f.Name), Status: string(f.Status), Error: clean(problem(lang, f.Error)),
 		}
 		v.Files = append(v.Files, fv)
 		switch f.Status {
@@ -293,7 +300,7 @@ func buildView(s Summary, attachment string) view {
 	v.Counts.Quarantined, v.Counts.Deferred = len(v.Quarantined), len(v.Deferred)
 	buildWaitlist(s, &v)
 	for _, w := range s.Warnings {
-		v.Warnings = append(v.Warnings, clean(LocalWarning(lang, w)))
+		v.Warnings = append(v.Warnings, clean(localWarning(lang, w, func(id string) string { return programName(s, id) })))
 	}
 	return v
 }
@@ -411,16 +418,12 @@ func para(prefix, text string) string {
 }
 
 // pluralFunc returns the template function that writes "3 lignes": French
-// uses the singular for 0 and 1, English only for 1.
+// uses the singular for 0 and 1, English only for 1. The count is grouped
+// as number writes it.
 func pluralFunc(lang string) func(n any, one, many string) string {
 	return func(n any, one, many string) string {
-		var v int64
-		switch x := n.(type) {
-		case int:
-			v = int64(x)
-		case int64:
-			v = x
-		default:
+		v, ok := asInt(n)
+		if !ok {
 			return fmt.Sprint(n, "\u00a0", many)
 		}
 		singular := v == 1
@@ -428,8 +431,52 @@ func pluralFunc(lang string) func(n any, one, many string) string {
 			singular = v >= -1 && v <= 1
 		}
 		if singular {
-			return fmt.Sprintf("%d\u00a0%s", v, one)
+			return number(lang, v) + "\u00a0" + one
 		}
-		return fmt.Sprintf("%d\u00a0%s", v, many)
+		return number(lang, v) + "\u00a0" + many
 	}
+}
+
+// numFunc returns the template function num: a count as number writes
+// it, anything else as fmt.Sprint does.
+func numFunc(lang string) func(n any) string {
+	return func(n any) string {
+		if v, ok := asInt(n); ok {
+			return number(lang, v)
+		}
+		return fmt.Sprint(n)
+	}
+}
+
+func asInt(n any) (int64, bool) {
+	switch x := n.(type) {
+	case int:
+		return int64(x), true
+	case int64:
+		return x, true
+	}
+	return 0, false
+}
+
+// number writes a count with its thousands grouped: "20\u00a0060" in
+// French (a no-break space, as in the amounts), "20,060" in English.
+func number(lang string, n int64) string {
+	sep := "\u00a0"
+	if lang == "en" {
+		sep = ","
+	}
+	s := strconv.FormatInt(n, 10)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	if neg {
+		b.WriteByte('-')
+	}
+	for i, r := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteString(sep)
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
