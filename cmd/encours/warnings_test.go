@@ -29,10 +29,10 @@ func TestWarningsInFrench(t *testing.T) {
 		}
 		for _, body := range parts {
 			body = strings.Join(strings.Fields(body), " ")
-			if strings.Contains(body, "no new export since") {
-				t.Errorf("%s: an English warning in the French mail", filepath.Base(p))
+			if strings.Contains(body, "no new export since") || strings.Contains(body, "stale_feed") {
+				t.Errorf("%s: an English warning or a code in the French mail", filepath.Base(p))
 			}
-			if strings.Contains(body, "stale_feed : ingram : aucun nouvel export depuis le 20/04/2009 (14 jours) ; demandez à Ingram Micro l'export de la semaine") {
+			if strings.Contains(body, "Ingram Micro n'a envoyé aucun nouvel export depuis le 20/04/2009 (14 jours) : demandez-lui l'export de la semaine.") {
 				found++
 			}
 		}
