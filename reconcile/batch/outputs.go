@@ -118,6 +118,17 @@ func (c *countWriter) Write(p []byte) (int, error) {
 	return n, err
 }
 
+// publishedDir is where a run's output folder will be once the run is
+// committed: data_dir/runs/.<id>.partial is published as runs/<id> (a
+// --out folder is its own).
+func publishedDir(dir string) string {
+	base := filepath.Base(dir)
+	if strings.HasPrefix(base, ".") && strings.HasSuffix(base, partialSuffix) {
+		return filepath.Join(filepath.Dir(dir), strings.TrimSuffix(base[1:], partialSuffix))
+	}
+	return dir
+}
+
 // attachment reads a written workbook back for a mail. A workbook over
 // maxAttachBytes is not attached: the run warns where it is, and the mail
 // says so (Attachment.Where).
@@ -127,12 +138,13 @@ func (st *state) attachment(key string) (notify.Attachment, error) {
 		return notify.Attachment{}, nil
 	}
 	if b.size > maxAttachBytes {
+		where := publishedDir(filepath.Dir(b.path))
 		msg := fmt.Sprintf("%s is %d MiB, over the %d MiB a mail may carry: it is not attached; it is in %s",
-			b.name, b.size>>20, maxAttachBytes>>20, filepath.Dir(b.path))
+			b.name, b.size>>20, maxAttachBytes>>20, where)
 		st.warnings = append(st.warnings, msg)
 		st.report.Warnings = append(st.report.Warnings, msg)
 		st.log.Warn(msg)
-		return notify.Attachment{Name: b.name, Size: b.size, Where: filepath.Dir(b.path)}, nil
+		return notify.Attachment{Name: b.name, Size: b.size, Where: where}, nil
 	}
 	data, err := os.ReadFile(b.path)
 	if err != nil {

@@ -202,3 +202,17 @@ func mailText(t *testing.T, eml []byte) string {
 	}
 	return text
 }
+
+// TestPublishedDir: a workbook too large to attach is named in the folder
+// the run publishes, never in its uncommitted .partial one.
+func TestPublishedDir(t *testing.T) {
+	for dir, want := range map[string]string{
+		filepath.Join("var", "runs", ".2026-12-02-17.partial"): filepath.Join("var", "runs", "2026-12-02-17"),
+		filepath.Join("var", "runs", "2026-12-02-17"):          filepath.Join("var", "runs", "2026-12-02-17"),
+		filepath.Join("out", "week"):                           filepath.Join("out", "week"),
+	} {
+		if got := publishedDir(dir); got != want {
+			t.Errorf("publishedDir(%s) = %s, want %s", dir, got, want)
+		}
+	}
+}
