@@ -1,14 +1,11 @@
 package xlsx
 
 import (
-	"bytes"
 	"testing"
 
 	"github.com/xuri/excelize/v2"
 
 	"github.com/encours/encours/reconcile"
-	"github.com/encours/encours/reconcile/layout"
-	"github.com/encours/encours/reconcile/sheet"
 )
 
 // TestNumberCellsInACommaLayout: in a layout whose text amounts are
@@ -34,24 +31,7 @@ func TestNumberCellsInACommaLayout(t *testing.T) {
 			}
 		}
 	})
-	wb, err := sheet.Open(bytes.NewReader(b), int64(len(b)), sheet.Limits{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer wb.Close()
-	rows, err := wb.Rows("Encours")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	l := layout.Layout{Decimal: "comma", DateOrder: "dmy", Accounts: layout.Sheet{Columns: map[string][]string{
-		"reseller_id": {"Code client"}, "reseller_name": {"Raison sociale"}, "status": {"Statut"},
-		"insured_limit": {"Limite assurée"}, "outstanding": {"Encours"},
-	}}}
-	acc, err := l.ReadAccounts(rows, "Encours", layout.ReadOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	acc := readEncours(t, b, false)
 	want := map[string]reconcile.Cents{"N1": 35000, "N2": 123457, "N3": 1250, "T1": 35000400, "T2": 123456}
 	if len(acc.Rows) != len(want) {
 		t.Fatalf("%d rows (rejected %+v), want %d", len(acc.Rows), acc.Rejected, len(want))
