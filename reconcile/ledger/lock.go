@@ -118,9 +118,12 @@ func (s *Store) lockHolder(ctx context.Context, conn *sql.Conn) string {
 	return h
 }
 
-// Release drops the lock. Releasing twice is harmless. The lock's
-// connection is closed rather than pooled: whatever went wrong on it, no
-// other use of the pool can inherit the lock.
+// Release drops the lock. Releasing twice is harmless. The lock is
+// unlocked on its session before the connection is closed: PostgreSQL
+// ends a closed session, and frees its locks, only after the client has
+// gone, so a run started right after would find the lock still held. The
+// connection is then closed rather than pooled: whatever went wrong on it,
+// no other use of the pool can inherit the lock.
 func (l *RunLock) Release() error {
 	if l == nil || l.conn == nil {
 		return nil
@@ -128,6 +131,9 @@ func (l *RunLock) Release() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	_, err := l.conn.ExecContext(ctx, `DELETE FROM ledger_locks WHERE name = 'run' AND holder = $1`, l.holder)
+	if _, uerr := l.conn.ExecContext(ctx, `SELECT pg_advisory_unlock(`+lockArgs(lockRun)+`)`); err == nil {
+		err = uerr
+	}
 	discard(l.conn)
 	l.conn = nil
 	if l.store.lock == l {

@@ -101,3 +101,26 @@ func TestRunLockSQLiteIsTheFileLock(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
+
+// TestRunLockFreeOnRelease: once Release returns, another store gets the
+// lock at once, without waiting (PostgreSQL frees a closed session's locks
+// only when its backend has ended, some time after the client closed it).
+func TestRunLockFreeOnRelease(t *testing.T) {
+	ctx := context.Background()
+	a, dsn := postgresBackend.open(t)
+	b, err := postgresBackend.reopen(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	stores := [2]*Store{a, b}
+	for i := range 40 {
+		l, err := stores[i%2].LockRun(ctx, "encours run", nil)
+		if err != nil {
+			t.Fatalf("lock %d, right after the previous release: %v", i, err)
+		}
+		if err := l.Release(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
